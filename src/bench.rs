@@ -1,0 +1,88 @@
+//! `candor bench`: model load time, prompt (prefill) and decode speed on a
+//! ~400-token customer-service prompt. Numbers, not assertions: see the
+//! README's Benchmarks section for how to run it on a quiet machine.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::engine::{ChatMessage, EngineError, GenerationRequest, SamplingParams};
+use crate::engine::local_bench::LoadedModelHandle;
+
+/// Options of `candor bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// GGUF file to measure.
+    #[arg(long, default_value = "models/SmolLM2-135M-Instruct.Q4_1.gguf")]
+    pub model: PathBuf,
+    /// Tokens to generate per run (greedy; a run may stop earlier at end of turn).
+    #[arg(long, default_value_t = 128)]
+    pub max_new_tokens: usize,
+    /// Timed runs (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+/// A conversation whose rendered prompt is about 400 tokens with the default model.
+fn workload() -> Vec<ChatMessage> {
+    let system = "You are Candor, the customer-service assistant of Candor Demo Shop. You are an AI language model, not a human: never claim to be a person. Answer in English. Keep answers short, friendly and factual. Only state facts that appear below. If you do not know something, say so and offer to connect the customer with a human colleague. Never pressure the customer.\n\nShop policies:\n- Shipping: orders ship within 2 business days; standard delivery takes 3-5 business days.\n- Returns: unused items can be returned within 30 days for a full refund.\n- Support hours: Monday to Friday, 9:00-17:00. Outside those hours a human replies the next business day.\n- Payment: cards and bank transfer. We never ask for a password or a full card number in chat.\n\nCustomer context (support purpose): order A1001, status shipped, tracking 1Z999AA10123456784, items: Sencha green tea 100g x2, Cast iron teapot x1, total 64.50, placed 2026-11-20. Order A1002, status processing, items: Earl Grey 250g x1, total 12.90, placed 2026-11-27.";
+    let turns = [
+        ("user", "Hi! I ordered a teapot and some green tea last week. Has it shipped yet? I need it before my sister visits on the weekend."),
+        ("assistant", "Hello! Your order A1001 with the cast iron teapot and two packs of Sencha green tea has shipped. The tracking number is 1Z999AA10123456784. Standard delivery takes 3-5 business days."),
+        ("user", "Great, thanks. And the Earl Grey I ordered a couple of days ago? Will it come in the same parcel, or separately? Also, if the teapot arrives damaged, what should I do?"),
+        ("assistant", "Your Earl Grey order A1002 is still being processed, so it will ship separately within 2 business days. If the teapot arrives damaged, you can return it within 30 days for a full refund."),
+        ("user", "Okay. Can you summarise my two orders, what each contains and where each one is right now, in a short list?"),
+    ];
+    let mut messages = vec![ChatMessage { role: "system".into(), content: system.into() }];
+    messages.extend(turns.iter().map(|(role, content)| ChatMessage { role: (*role).into(), content: (*content).into() }));
+    messages
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Runs the benchmark and prints a small report.
+pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average before start: {}", load.trim());
+    }
+    let started = Instant::now();
+    let mut model = LoadedModelHandle::load(&args.model)?;
+    let load_secs = started.elapsed().as_secs_f64();
+    let request = GenerationRequest {
+        messages: workload(),
+        sampling: SamplingParams {
+            max_new_tokens: args.max_new_tokens,
+            temperature: 0.0,
+            top_p: 1.0,
+            repeat_penalty: 1.0,
+            repeat_last_n: 0,
+            seed: 0,
+            max_generation_secs: 600,
+        },
+    };
+    println!("model: {}", model.description());
+    println!("load: {load_secs:.2} s");
+    let (mut prefill, mut decode) = (Vec::new(), Vec::new());
+    for run in 0..args.runs.max(1) {
+        let stats = model.generate(&request)?;
+        let prefill_rate = stats.prompt_tokens as f64 / stats.prefill_secs;
+        let decode_rate = stats.generated_tokens as f64 / stats.decode_secs;
+        println!(
+            "run {}: prompt {} tokens at {prefill_rate:.1} tok/s, generated {} tokens at {decode_rate:.1} tok/s",
+            run + 1,
+            stats.prompt_tokens,
+            stats.generated_tokens
+        );
+        prefill.push(prefill_rate);
+        decode.push(decode_rate);
+    }
+    println!(
+        "median: prefill {:.1} tok/s, decode {:.1} tok/s ({} runs)",
+        median(&mut prefill),
+        median(&mut decode),
+        prefill.len()
+    );
+    Ok(())
+}

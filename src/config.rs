@@ -1,0 +1,240 @@
+//! Settings: compiled-in defaults, then an optional TOML file, then environment variables.
+//!
+//! The environment variable names are a public contract (deployments depend on them):
+//! `CANDOR_BIND`, `CANDOR_DATABASE_URL`, `CANDOR_MODEL`, `CANDOR_ADMIN_TOKEN`,
+//! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`.
+
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on (`CANDOR_BIND`), e.g. `127.0.0.1:8080`. Port 0 picks a free port.
+    pub bind: String,
+    /// `sqlite://path` or `postgres://...` (`CANDOR_DATABASE_URL`).
+    pub database_url: String,
+    /// Path to the GGUF model file (`CANDOR_MODEL`).
+    pub model: PathBuf,
+    /// Bearer token for `/v1/admin/*` (`CANDOR_ADMIN_TOKEN`). Generated at start when absent.
+    pub admin_token: Option<SecretString>,
+    /// Key for the widget's HMAC-SHA256 customer signatures (`CANDOR_WIDGET_SECRET`).
+    /// Generated at start when absent (signatures then only hold until a restart).
+    pub widget_secret: Option<SecretString>,
+    /// Exact `Origin` values allowed to open the chat socket (`CANDOR_ALLOWED_ORIGINS`, comma list).
+    pub allowed_origins: Vec<String>,
+    /// Folder with prompt templates, disclosure texts and the optional chat template override.
+    pub prompts_dir: PathBuf,
+    /// The shop's name, as the assistant introduces it.
+    pub shop_name: String,
+    /// Text generation settings.
+    pub engine: EngineSettings,
+}
+
+/// Tuning knobs of the local model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSettings {
+    /// Cap on tokens generated for one reply.
+    pub max_new_tokens: NonZeroUsize,
+    /// Cap on prompt tokens; the oldest history is dropped beyond it.
+    pub max_prompt_tokens: NonZeroUsize,
+    /// Sampling temperature; 0 means greedy.
+    pub temperature: f64,
+    /// Nucleus sampling threshold (1.0 disables it).
+    pub top_p: f64,
+    /// Penalty applied to recently generated tokens (1.0 disables it).
+    pub repeat_penalty: f32,
+    /// How many recent tokens the repeat penalty looks at.
+    pub repeat_last_n: usize,
+    /// Requests that may wait for the model; one more is refused at once.
+    pub queue_capacity: NonZeroUsize,
+    /// Longest a reply may take to generate, in seconds.
+    pub max_generation_secs: u64,
+    /// Seed for sampling, so runs can be reproduced.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/candor.db".into(),
+            model: PathBuf::from("models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+            admin_token: None,
+            widget_secret: None,
+            allowed_origins: vec![
+                "http://127.0.0.1:8080".into(),
+                "http://localhost:8080".into(),
+            ],
+            prompts_dir: PathBuf::from("prompts"),
+            shop_name: "Candor Demo Shop".into(),
+            engine: EngineSettings::default(),
+        }
+    }
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            max_new_tokens: nz(160),
+            max_prompt_tokens: nz(1536),
+            temperature: 0.3,
+            top_p: 0.9,
+            repeat_penalty: 1.1,
+            repeat_last_n: 64,
+            queue_capacity: nz(32),
+            max_generation_secs: 60,
+            seed: 299_792_458,
+        }
+    }
+}
+
+fn nz(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML for these settings.
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: toml::de::Error,
+    },
+    /// An environment variable holds an unusable value.
+    #[error("invalid value in {name}: {reason}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Defaults, then `file` (if given), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut settings = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        settings.apply_env(std::env::vars())?;
+        Ok(settings)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| SettingsError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Applies `CANDOR_*` overrides from the given variables.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), SettingsError> {
+        for (name, value) in vars {
+            match name.as_str() {
+                "CANDOR_BIND" => self.bind = value,
+                "CANDOR_DATABASE_URL" => self.database_url = value,
+                "CANDOR_MODEL" => self.model = PathBuf::from(value),
+                "CANDOR_ADMIN_TOKEN" => self.admin_token = Some(non_empty_secret(&name, value)?),
+                "CANDOR_WIDGET_SECRET" => {
+                    self.widget_secret = Some(non_empty_secret(&name, value)?)
+                }
+                "CANDOR_ALLOWED_ORIGINS" => {
+                    self.allowed_origins = value
+                        .split(',')
+                        .map(|s| s.trim().trim_end_matches('/').to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn non_empty_secret(name: &str, value: String) -> Result<SecretString, SettingsError> {
+    if value.trim().is_empty() {
+        let name = if name == "CANDOR_ADMIN_TOKEN" {
+            "CANDOR_ADMIN_TOKEN"
+        } else {
+            "CANDOR_WIDGET_SECRET"
+        };
+        return Err(SettingsError::Env {
+            name,
+            reason: "must not be empty".into(),
+        });
+    }
+    Ok(SecretString::from(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        let mut s: Settings = toml::from_str("bind = \"0.0.0.0:9000\"\nshop_name = \"Tea\"").expect("toml");
+        s.apply_env(vars(&[
+            ("CANDOR_BIND", "127.0.0.1:1"),
+            ("CANDOR_ALLOWED_ORIGINS", "https://a.example, https://b.example/"),
+            ("CANDOR_ADMIN_TOKEN", "tok"),
+        ]))
+        .expect("env");
+        assert_eq!(s.bind, "127.0.0.1:1");
+        assert_eq!(s.shop_name, "Tea");
+        assert_eq!(s.allowed_origins, ["https://a.example", "https://b.example"]);
+        assert_eq!(s.admin_token.as_ref().map(|t| t.expose_secret()), Some("tok"));
+    }
+
+    #[test]
+    fn secrets_are_not_printed_by_debug() {
+        let mut s = Settings::default();
+        s.apply_env(vars(&[("CANDOR_WIDGET_SECRET", "hunter2-secret")]))
+            .expect("env");
+        assert!(!format!("{s:?}").contains("hunter2-secret"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_an_error() {
+        assert!(toml::from_str::<Settings>("bnid = \"x\"").is_err());
+    }
+
+    #[test]
+    fn empty_secrets_are_refused() {
+        let mut s = Settings::default();
+        assert!(s.apply_env(vars(&[("CANDOR_ADMIN_TOKEN", " ")])).is_err());
+    }
+}

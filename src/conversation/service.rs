@@ -1,0 +1,209 @@
+//! Opening conversations and taking customer messages.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use super::{ConversationError, ConversationEvent, Hub};
+use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
+use crate::engine::{Generator, SamplingParams};
+use crate::guard::Notices;
+use crate::prompt::PromptBuilder;
+use crate::store::{AppendOutcome, ConversationRecord, ConversationState, NewMessage, Sender, Store, StoredMessage};
+
+/// Where a reconnecting widget left off.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    /// The conversation to continue.
+    pub conversation_id: ConversationId,
+    /// The last seq the widget has; everything after it is replayed.
+    pub last_seq: i64,
+}
+
+/// A visitor starting or resuming a conversation.
+#[derive(Debug, Clone)]
+pub struct OpenRequest {
+    /// The visitor's language.
+    pub locale: Locale,
+    /// The verified customer, or `None` for an anonymous visitor.
+    pub customer: Option<CustomerId>,
+    /// Set when the widget resumes a conversation.
+    pub resume: Option<Resume>,
+}
+
+/// A conversation ready to be served on a socket.
+pub struct Opened {
+    /// The conversation.
+    pub record: ConversationRecord,
+    /// The AI disclosure in the visitor's language.
+    pub disclosure: String,
+    /// Stored messages the widget has not seen yet.
+    pub backlog: Vec<StoredMessage>,
+    /// Live events from now on.
+    pub events: broadcast::Receiver<ConversationEvent>,
+    /// Why a requested resume did not happen (a new conversation was started instead).
+    pub resume_refused: Option<ConversationError>,
+}
+
+/// The result of posting a customer message.
+#[derive(Debug)]
+pub enum PostOutcome {
+    /// Stored and announced to every watcher.
+    Stored(StoredMessage),
+    /// The same `client_id` was stored before; nothing new was written.
+    Duplicate(StoredMessage),
+}
+
+/// Conversation logic shared by every socket.
+pub struct ConversationService {
+    pub(super) store: Store,
+    pub(super) engine: Arc<dyn Generator>,
+    pub(super) prompts: PromptBuilder,
+    pub(super) notices: Notices,
+    pub(super) sampling: SamplingParams,
+    pub(super) hub: Hub,
+    pub(super) turn_locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// How many stored messages a prompt looks back over (the engine trims
+/// further to its token budget).
+pub(super) const HISTORY_MESSAGES: i64 = 40;
+
+impl ConversationService {
+    /// Wires the service.
+    pub fn new(
+        store: Store,
+        engine: Arc<dyn Generator>,
+        prompts: PromptBuilder,
+        notices: Notices,
+        sampling: SamplingParams,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            engine,
+            prompts,
+            notices,
+            sampling,
+            hub: Hub::default(),
+            turn_locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The live event hub.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The deterministic texts per locale.
+    pub fn notices(&self) -> &Notices {
+        &self.notices
+    }
+
+    /// Starts a conversation, or resumes one the visitor may continue.
+    #[tracing::instrument(skip_all, fields(resume = request.resume.is_some()))]
+    pub async fn open(&self, request: OpenRequest) -> Result<Opened, ConversationError> {
+        let disclosure = self.notices.get(request.locale).disclosure.clone();
+        let mut resume_refused = None;
+        if let Some(resume) = &request.resume {
+            match self.resumable(resume, request.customer.as_ref()).await {
+                Ok(record) => {
+                    let events = self.hub.subscribe(&record.id);
+                    let backlog = self.store.messages_after(&record.id, resume.last_seq).await?;
+                    return Ok(Opened {
+                        record,
+                        disclosure,
+                        backlog,
+                        events,
+                        resume_refused: None,
+                    });
+                }
+                Err(ConversationError::Store(e)) => return Err(e.into()),
+                Err(refused) => resume_refused = Some(refused),
+            }
+        }
+        let id = ConversationId::generate();
+        let record = self
+            .store
+            .create_conversation(&id, request.customer.as_ref(), request.locale)
+            .await?;
+        tracing::info!(conversation_id = %id, verified = request.customer.is_some(), "conversation started");
+        Ok(Opened {
+            events: self.hub.subscribe(&id),
+            record,
+            disclosure,
+            backlog: Vec::new(),
+            resume_refused,
+        })
+    }
+
+    async fn resumable(
+        &self,
+        resume: &Resume,
+        customer: Option<&CustomerId>,
+    ) -> Result<ConversationRecord, ConversationError> {
+        let record = self
+            .store
+            .conversation(&resume.conversation_id)
+            .await?
+            .ok_or(ConversationError::UnknownConversation)?;
+        if record.customer_id.as_deref() != customer.map(CustomerId::as_str) {
+            return Err(ConversationError::NotYours);
+        }
+        Ok(record)
+    }
+
+    /// Stores a customer message (acknowledged only once committed) and,
+    /// when the AI is answering this conversation, starts its reply.
+    #[tracing::instrument(skip_all, fields(conversation_id = %conversation))]
+    pub async fn post_customer_message(
+        self: &Arc<Self>,
+        conversation: &ConversationId,
+        client_id: &ClientId,
+        text: &MessageText,
+    ) -> Result<PostOutcome, ConversationError> {
+        let record = self
+            .store
+            .conversation(conversation)
+            .await?
+            .ok_or(ConversationError::UnknownConversation)?;
+        if record.state == ConversationState::Closed {
+            return Err(ConversationError::Closed);
+        }
+        let outcome = self
+            .store
+            .append_message(NewMessage {
+                id: uuid::Uuid::new_v4().to_string(),
+                conversation_id: conversation,
+                sender: Sender::Customer,
+                text: text.as_str(),
+                client_id: Some(client_id),
+                why: None,
+            })
+            .await?;
+        let message = match outcome {
+            AppendOutcome::Duplicate(message) => return Ok(PostOutcome::Duplicate(message)),
+            AppendOutcome::Stored(message) => message,
+        };
+        self.hub
+            .publish(conversation, ConversationEvent::Message(message.clone()));
+        if record.state == ConversationState::Bot {
+            let service = Arc::clone(self);
+            let conversation = conversation.clone();
+            let locale = record.locale;
+            tokio::spawn(async move { service.ai_turn(conversation, locale).await });
+        }
+        Ok(PostOutcome::Stored(message))
+    }
+}
+
+impl ConversationService {
+    /// Stored messages after `seq` (for a socket that fell behind the live feed).
+    pub async fn store_messages_after(
+        &self,
+        conversation: &ConversationId,
+        seq: i64,
+    ) -> Result<Vec<StoredMessage>, ConversationError> {
+        Ok(self.store.messages_after(conversation, seq).await?)
+    }
+}

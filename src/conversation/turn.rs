@@ -1,0 +1,136 @@
+//! One AI turn: history to prompt, prompt to engine, streamed deltas to the
+//! hub, and the finished reply into the store before anyone sees it as a
+//! `message`. Overload and failure become honest notices, never silence.
+
+use std::sync::Arc;
+
+use super::service::HISTORY_MESSAGES;
+use super::{ConversationEvent, ConversationService};
+use crate::domain::{ConversationId, Locale};
+use crate::engine::{EngineError, EngineEvent, GenerationRequest};
+use crate::store::{ConversationState, NewMessage, Sender};
+
+impl ConversationService {
+    /// Answers the latest customer message, one turn per conversation at a time.
+    #[tracing::instrument(skip_all, fields(conversation_id = %conversation))]
+    pub(super) async fn ai_turn(self: Arc<Self>, conversation: ConversationId, locale: Locale) {
+        let lock = self.turn_lock(&conversation);
+        {
+            let _turn = lock.lock().await;
+            if let Err(error) = self.run_turn(&conversation, locale).await {
+                tracing::error!(error = %error, "AI turn failed");
+            }
+        }
+        drop(lock);
+        self.forget_idle_lock(&conversation);
+    }
+
+    async fn run_turn(&self, conversation: &ConversationId, locale: Locale) -> Result<(), super::ConversationError> {
+        // A human may have taken over while this turn waited.
+        match self.store.conversation(conversation).await? {
+            Some(record) if record.state == ConversationState::Bot => {}
+            _ => return Ok(()),
+        }
+        let texts = self.notices.get(locale);
+        let history = self.store.recent_messages(conversation, HISTORY_MESSAGES).await?;
+        let messages = match self.prompts.build(&texts.language_name, &history) {
+            Ok(messages) => messages,
+            Err(error) => {
+                tracing::error!(%error, "prompt could not be built");
+                return self.post_notice(conversation, &texts.engine_failed).await;
+            }
+        };
+        let request = GenerationRequest {
+            messages,
+            sampling: self.sampling.clone(),
+        };
+        let mut stream = match self.engine.submit(request) {
+            Ok(stream) => stream,
+            Err(EngineError::Busy) => {
+                tracing::warn!("engine queue full");
+                return self.post_notice(conversation, &texts.busy).await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "engine refused the request");
+                return self.post_notice(conversation, &texts.engine_failed).await;
+            }
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut reply = String::new();
+        let mut finished = false;
+        while let Some(event) = stream.recv().await {
+            match event {
+                EngineEvent::Delta(text) => {
+                    reply.push_str(&text);
+                    self.hub.publish(
+                        conversation,
+                        ConversationEvent::Delta { id: id.clone(), text },
+                    );
+                }
+                EngineEvent::Done(_) => {
+                    finished = true;
+                    break;
+                }
+                EngineEvent::Failed(error) => {
+                    tracing::error!(%error, "generation failed");
+                    break;
+                }
+            }
+        }
+        if !finished {
+            return self.post_notice(conversation, &texts.engine_failed).await;
+        }
+        if reply.trim().is_empty() {
+            let fallback = texts.empty_reply.clone();
+            self.hub.publish(
+                conversation,
+                ConversationEvent::Delta { id: id.clone(), text: fallback.clone() },
+            );
+            reply.push_str(&fallback);
+        }
+        let stored = self
+            .store
+            .append_message(NewMessage {
+                id,
+                conversation_id: conversation,
+                sender: Sender::Ai,
+                text: &reply,
+                client_id: None,
+                why: None,
+            })
+            .await?;
+        self.hub
+            .publish(conversation, ConversationEvent::Message(stored.message().clone()));
+        Ok(())
+    }
+
+    /// Stores and announces one of Candor's own notices.
+    async fn post_notice(&self, conversation: &ConversationId, text: &str) -> Result<(), super::ConversationError> {
+        let stored = self
+            .store
+            .append_message(NewMessage {
+                id: uuid::Uuid::new_v4().to_string(),
+                conversation_id: conversation,
+                sender: Sender::System,
+                text,
+                client_id: None,
+                why: None,
+            })
+            .await?;
+        self.hub
+            .publish(conversation, ConversationEvent::Message(stored.message().clone()));
+        Ok(())
+    }
+
+    fn turn_lock(&self, conversation: &ConversationId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.turn_locks.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(locks.entry(conversation.clone()).or_default())
+    }
+
+    fn forget_idle_lock(&self, conversation: &ConversationId) {
+        let mut locks = self.turn_locks.lock().unwrap_or_else(|p| p.into_inner());
+        if locks.get(conversation).is_some_and(|l| Arc::strong_count(l) == 1) {
+            locks.remove(conversation);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! One customer WebSocket: reads frames, hands them to the conversation
+//! layer, and forwards the conversation's stored messages and live deltas.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
+use tokio::sync::broadcast;
+
+use super::protocol::{parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES};
+use super::WidgetSigner;
+use crate::conversation::{ConversationError, ConversationEvent, ConversationService, OpenRequest, PostOutcome, Resume};
+use crate::domain::{ClientId, ConversationId, CustomerId, DomainError, Locale, MessageText};
+use crate::store::StoredMessage;
+
+/// How often the server pings an idle socket.
+const PING_INTERVAL: Duration = Duration::from_secs(20);
+/// A socket silent (no frame, no pong) this long is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a socket needs from the application.
+#[derive(Clone)]
+pub struct SocketContext {
+    /// The conversation layer.
+    pub conversations: Arc<ConversationService>,
+    /// Verifies customer signatures.
+    pub signer: WidgetSigner,
+}
+
+/// The socket's side of one connection.
+struct Connection {
+    ctx: SocketContext,
+    session: Session,
+    conversation: Option<ConversationId>,
+    events: Option<broadcast::Receiver<ConversationEvent>>,
+    /// Highest message seq sent on this socket (so replays and live events never repeat).
+    sent_seq: i64,
+}
+
+/// Serves one upgraded connection until it closes.
+pub async fn serve(ctx: SocketContext, session: Session, stream: actix_ws::MessageStream) {
+    let mut stream = stream
+        .max_frame_size(MAX_FRAME_BYTES)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME_BYTES);
+    let mut conn = Connection {
+        ctx,
+        session,
+        conversation: None,
+        events: None,
+        sent_seq: 0,
+    };
+    let mut heard = Instant::now();
+    let mut ping = tokio::time::interval(PING_INTERVAL);
+    let close = loop {
+        tokio::select! {
+            incoming = stream.recv() => {
+                heard = Instant::now();
+                match incoming {
+                    None => break None,
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        if conn.on_text(&text).await.is_err() { break None; }
+                    }
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        let frame = ServerFrame::error("binary_not_supported", "send JSON text frames");
+                        if conn.send(&frame).await.is_err() { break None; }
+                    }
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        if conn.session.pong(&bytes).await.is_err() { break None; }
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Close(reason))) => break reason,
+                    Some(Err(ProtocolError::Overflow)) => break Some(CloseReason {
+                        code: CloseCode::Size,
+                        description: Some(format!("frames are limited to {MAX_FRAME_BYTES} bytes")),
+                    }),
+                    Some(Err(_)) => break Some(CloseCode::Protocol.into()),
+                }
+            }
+            event = next_event(&mut conn.events) => {
+                if conn.on_event(event).await.is_err() { break None; }
+            }
+            _ = ping.tick() => {
+                if heard.elapsed() > IDLE_TIMEOUT {
+                    break Some(CloseReason { code: CloseCode::Policy, description: Some("idle timeout".into()) });
+                }
+                if conn.session.ping(b"").await.is_err() { break None; }
+            }
+        }
+    };
+    let _ = conn.session.close(close).await;
+}
+
+async fn next_event(
+    events: &mut Option<broadcast::Receiver<ConversationEvent>>,
+) -> Result<ConversationEvent, broadcast::error::RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The socket is gone; stop serving it.
+struct Gone;
+
+impl Connection {
+    async fn send(&mut self, frame: &ServerFrame) -> Result<(), Gone> {
+        self.session.text(frame.to_json()).await.map_err(|_| Gone)
+    }
+
+    async fn send_message(&mut self, message: &StoredMessage) -> Result<(), Gone> {
+        if message.seq <= self.sent_seq {
+            return Ok(());
+        }
+        self.sent_seq = message.seq;
+        self.send(&ServerFrame::message(message)).await
+    }
+
+    async fn send_error(&mut self, code: &str, message: impl Into<String>) -> Result<(), Gone> {
+        self.send(&ServerFrame::error(code, message)).await
+    }
+
+    async fn on_event(
+        &mut self,
+        event: Result<ConversationEvent, broadcast::error::RecvError>,
+    ) -> Result<(), Gone> {
+        match event {
+            Ok(ConversationEvent::Message(message)) => self.send_message(&message).await,
+            Ok(event) => self.send(&ServerFrame::from_event(&event)).await,
+            Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
+            Err(broadcast::error::RecvError::Closed) => {
+                self.events = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// After falling behind the live feed, resend what was stored since.
+    async fn catch_up(&mut self) -> Result<(), Gone> {
+        let Some(id) = self.conversation.clone() else { return Ok(()) };
+        match self.ctx.conversations.store_messages_after(&id, self.sent_seq).await {
+            Ok(messages) => {
+                for message in &messages {
+                    self.send_message(message).await?;
+                }
+                Ok(())
+            }
+            Err(_) => self.send_error("internal_error", "could not replay messages").await,
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Result<(), Gone> {
+        let frame = match parse_client_frame(text) {
+            Ok(frame) => frame,
+            Err(e) => return self.send_error(e.code, e.message).await,
+        };
+        match (frame, self.conversation.clone()) {
+            (ClientFrame::Hello { locale, customer, conversation_id, last_seq }, None) => {
+                self.on_hello(locale.as_deref(), customer, conversation_id, last_seq).await
+            }
+            (ClientFrame::Hello { .. }, Some(_)) => {
+                self.send_error("already_started", "hello may only be sent once per connection").await
+            }
+            (_, None) => self.send_error("hello_required", "the first frame must be hello").await,
+            (ClientFrame::Message { client_id, text }, Some(conversation)) => {
+                self.on_message(&conversation, &client_id, &text).await
+            }
+            (ClientFrame::HandoffRequest {}, Some(_)) | (ClientFrame::Consent { .. }, Some(_)) => {
+                self.send_error("not_supported", "this frame is not supported by this server yet").await
+            }
+        }
+    }
+
+    async fn on_hello(
+        &mut self,
+        locale: Option<&str>,
+        customer: Option<CustomerClaim>,
+        conversation_id: Option<String>,
+        last_seq: Option<i64>,
+    ) -> Result<(), Gone> {
+        let locale = Locale::from_tag(locale);
+        let claimed = customer.is_some();
+        let verified = customer.and_then(|c| self.verify(&c));
+        let resume = match conversation_id.as_deref().map(ConversationId::parse) {
+            None => None,
+            Some(Ok(conversation_id)) => Some(Resume { conversation_id, last_seq: last_seq.unwrap_or(0).max(0) }),
+            Some(Err(_)) => {
+                return self.send_error("invalid_frame", "hello: conversation_id is not a valid id").await;
+            }
+        };
+        let opened = match self
+            .ctx
+            .conversations
+            .open(OpenRequest { locale, customer: verified.clone(), resume })
+            .await
+        {
+            Ok(opened) => opened,
+            Err(error) => {
+                tracing::error!(%error, "could not open a conversation");
+                return self.send_error(error.code(), "the conversation could not be opened").await;
+            }
+        };
+        self.sent_seq = opened.backlog.first().map_or(opened.record.last_seq, |m| m.seq - 1);
+        self.conversation = Some(opened.record.id.clone());
+        self.events = Some(opened.events);
+        self.send(&ServerFrame::Welcome {
+            conversation_id: opened.record.id.to_string(),
+            ai: true,
+            disclosure: opened.disclosure,
+            state: opened.record.state.as_str().into(),
+            locale: locale.code().into(),
+            verified: verified.is_some(),
+            last_seq: opened.record.last_seq,
+        })
+        .await?;
+        if claimed && verified.is_none() {
+            self.send_error("invalid_signature", "the customer signature is not valid; continuing as an anonymous visitor")
+                .await?;
+        }
+        if let Some(refused) = opened.resume_refused {
+            let message = match refused {
+                ConversationError::NotYours => "that conversation belongs to someone else; a new one was started",
+                _ => "that conversation does not exist; a new one was started",
+            };
+            self.send_error(refused.code(), message).await?;
+        }
+        for message in &opened.backlog {
+            self.send_message(message).await?;
+        }
+        Ok(())
+    }
+
+    fn verify(&self, claim: &CustomerClaim) -> Option<CustomerId> {
+        let id = CustomerId::parse(&claim.id).ok()?;
+        self.ctx.signer.verify(id.as_str(), &claim.signature).then_some(id)
+    }
+
+    async fn on_message(&mut self, conversation: &ConversationId, client_id: &str, text: &str) -> Result<(), Gone> {
+        let client_id = match ClientId::parse(client_id) {
+            Ok(id) => id,
+            Err(_) => {
+                return self
+                    .send_error("invalid_client_id", "client_id must be 1-128 characters of A-Z a-z 0-9 _ - . :")
+                    .await
+            }
+        };
+        let text = match MessageText::parse(text) {
+            Ok(text) => text,
+            Err(DomainError::TooLong { max, .. }) => {
+                return self.send_error("text_too_long", format!("messages are limited to {max} characters")).await
+            }
+            Err(_) => return self.send_error("empty_text", "the message text is empty").await,
+        };
+        match self.ctx.conversations.post_customer_message(conversation, &client_id, &text).await {
+            // The acknowledgement arrives through the live feed, after commit.
+            Ok(PostOutcome::Stored(_)) => Ok(()),
+            Ok(PostOutcome::Duplicate(message)) => self.send(&ServerFrame::message(&message)).await,
+            Err(error) => {
+                if matches!(error, ConversationError::Store(_)) {
+                    tracing::error!(%error, "could not store a customer message");
+                }
+                let message = error.to_string();
+                self.send_error(error.code(), message).await
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The edge: WebSocket frames, the customer socket, widget signatures and
+//! the Origin check. Knows nothing of candle or SQL; hands every decision to
+//! the conversation layer.
+
+pub mod customer_socket;
+mod origin;
+pub mod protocol;
+mod signature;
+
+pub use origin::AllowedOrigins;
+pub use signature::WidgetSigner;

@@ -1,0 +1,6 @@
+//! Deterministic guarantees enforced outside the model: the AI disclosure and
+//! the fixed notices Candor shows instead of model output.
+
+mod notices;
+
+pub use notices::{NoticeError, Notices, LocaleTexts};

@@ -1,0 +1,164 @@
+//! Fixed texts per locale (`prompts/locales/<code>.toml`), starting with the
+//! AI disclosure. Every supported locale must have every text, and each
+//! disclosure must name the assistant as an AI: the server refuses to start
+//! otherwise, so no configuration can switch the disclosure off.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::domain::Locale;
+
+/// The texts of one locale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocaleTexts {
+    /// Shown in every `welcome` frame: the visitor is talking to an AI.
+    pub disclosure: String,
+    /// The model's queue is full.
+    pub busy: String,
+    /// The model failed while writing a reply.
+    pub engine_failed: String,
+    /// The model produced nothing usable.
+    pub empty_reply: String,
+    /// The language's English name, used in the system prompt.
+    pub language_name: String,
+}
+
+/// Why the notices could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum NoticeError {
+    /// A locale file is unreadable.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A locale file is not valid.
+    #[error("invalid locale file for {locale}: {reason}")]
+    Invalid {
+        /// The locale.
+        locale: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// All locales' texts.
+#[derive(Debug, Clone)]
+pub struct Notices {
+    /// Indexed by [`Locale::index`]; every locale is present by construction.
+    by_locale: Vec<LocaleTexts>,
+}
+
+/// The word each language uses for "AI"; a disclosure without it is refused.
+fn ai_marker(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En | Locale::Nl => "AI",
+        Locale::De => "KI",
+        Locale::Es | Locale::Fr | Locale::Pt | Locale::It => "IA",
+    }
+}
+
+/// The texts shipped with the binary, used where `prompts/locales/` lacks a file.
+fn builtin(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => include_str!("../../prompts/locales/en.toml"),
+        Locale::Es => include_str!("../../prompts/locales/es.toml"),
+        Locale::Fr => include_str!("../../prompts/locales/fr.toml"),
+        Locale::De => include_str!("../../prompts/locales/de.toml"),
+        Locale::Pt => include_str!("../../prompts/locales/pt.toml"),
+        Locale::It => include_str!("../../prompts/locales/it.toml"),
+        Locale::Nl => include_str!("../../prompts/locales/nl.toml"),
+    }
+}
+
+impl Notices {
+    /// Loads `<prompts_dir>/locales/<code>.toml` for every locale (the
+    /// built-in copy where a file is absent) and validates each.
+    pub fn load(prompts_dir: &Path) -> Result<Self, NoticeError> {
+        let mut by_locale = Vec::with_capacity(Locale::ALL.len());
+        for locale in Locale::ALL {
+            let path = prompts_dir.join("locales").join(format!("{}.toml", locale.code()));
+            let source = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => builtin(locale).to_owned(),
+                Err(source) => {
+                    return Err(NoticeError::Read {
+                        path: path.display().to_string(),
+                        source,
+                    })
+                }
+            };
+            by_locale.push(Self::parse(locale, &source)?);
+        }
+        Ok(Self { by_locale })
+    }
+
+    /// The built-in texts only.
+    pub fn builtin() -> Result<Self, NoticeError> {
+        let by_locale = Locale::ALL
+            .into_iter()
+            .map(|locale| Self::parse(locale, builtin(locale)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { by_locale })
+    }
+
+    fn parse(locale: Locale, source: &str) -> Result<LocaleTexts, NoticeError> {
+        let invalid = |reason: String| NoticeError::Invalid {
+            locale: locale.code(),
+            reason,
+        };
+        let texts: LocaleTexts = toml::from_str(source).map_err(|e| invalid(e.to_string()))?;
+        if !texts.disclosure.contains(ai_marker(locale)) {
+            return Err(invalid(format!(
+                "the disclosure must say the assistant is an AI (contain {:?})",
+                ai_marker(locale)
+            )));
+        }
+        for (name, text) in [
+            ("busy", &texts.busy),
+            ("engine_failed", &texts.engine_failed),
+            ("empty_reply", &texts.empty_reply),
+            ("language_name", &texts.language_name),
+        ] {
+            if text.trim().is_empty() {
+                return Err(invalid(format!("{name} must not be empty")));
+            }
+        }
+        Ok(texts)
+    }
+
+    /// The texts for `locale`.
+    pub fn get(&self, locale: Locale) -> &LocaleTexts {
+        &self.by_locale[locale.index()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_locale_discloses_the_ai() {
+        let notices = Notices::builtin().expect("built-in texts are valid");
+        for locale in Locale::ALL {
+            assert!(notices.get(locale).disclosure.contains(ai_marker(locale)));
+        }
+    }
+
+    #[test]
+    fn a_disclosure_that_hides_the_ai_is_refused() {
+        let source = builtin(Locale::En).replace("an AI assistant", "your friend");
+        let err = Notices::parse(Locale::En, &source).expect_err("must refuse");
+        assert!(err.to_string().contains("must say the assistant is an AI"));
+    }
+
+    #[test]
+    fn an_empty_disclosure_is_refused() {
+        let source = "disclosure = \"\"\nbusy = \"b\"\nengine_failed = \"e\"\nempty_reply = \"r\"\nlanguage_name = \"English\"";
+        assert!(Notices::parse(Locale::En, source).is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! Candor: a self-hosted, consent-aware customer-service chatbot backend
+//! that runs a small local language model.
+//!
+//! See `docs/architecture.md` for the path of a message through these modules.
+#![forbid(unsafe_code)]
+
+pub mod bench;
+pub mod config;
+pub mod conversation;
+pub mod domain;
+pub mod engine;
+pub mod gateway;
+pub mod guard;
+pub mod prompt;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

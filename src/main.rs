@@ -1,0 +1,73 @@
+//! The `candor` binary: wiring only.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use candor::config::Settings;
+use candor::startup::{Application, BuildOptions};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "candor", version, about = "Self-hosted, consent-aware customer-service chatbot")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the chat server.
+    Serve {
+        /// Optional TOML settings file (environment variables override it).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Load the demo shop (customers and orders) before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Measure model load time, prompt and decode speed.
+    Bench(candor::bench::BenchArgs),
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    candor::telemetry::init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { config, demo } => serve(config, demo).await,
+        Command::Bench(args) => candor::bench::run(&args).map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("candor: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Option<PathBuf>, demo: bool) -> Result<(), String> {
+    let settings = Settings::load(config.as_deref()).map_err(|e| e.to_string())?;
+    let bind = settings.bind.clone();
+    let generated_token = settings.admin_token.is_none();
+    let app = Application::build(settings, BuildOptions { engine: None, load_demo: demo })
+        .await
+        .map_err(|e| e.to_string())?;
+    let host = bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+    println!("Candor is listening on http://{host}:{}", app.port());
+    println!("  chat socket:  ws://{host}:{}/v1/chat/ws", app.port());
+    if generated_token {
+        println!("  admin token:  {} (generated; set CANDOR_ADMIN_TOKEN to choose one)", app.admin_token());
+    } else {
+        println!("  admin token:  from CANDOR_ADMIN_TOKEN");
+    }
+    if demo {
+        println!("  demo shop loaded: customers c_1..c_4 with orders");
+    }
+    let handle = app.handle();
+    actix_web::rt::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        handle.stop(true).await;
+    });
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,4 @@
+//! `/v1/admin/*`: the shop's own systems push customers and orders.
+
+pub mod customers;
+pub mod orders;

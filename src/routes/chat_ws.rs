@@ -1,0 +1,32 @@
+//! `GET /v1/chat/ws`: the customer socket. The Origin is checked before the
+//! upgrade; the connection is then served by the gateway.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::ApiError;
+use crate::gateway::customer_socket;
+use crate::startup::AppState;
+
+/// Upgrades to a WebSocket when the Origin is allowed (403 otherwise).
+pub async fn chat_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let origin = req
+        .headers()
+        .get(actix_web::http::header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("\u{0}"));
+    if !state.allowed_origins.permits(origin) {
+        return Ok(HttpResponse::Forbidden().json(serde_json::json!({
+            "code": "origin_not_allowed",
+            "message": "this Origin may not open the chat socket (see CANDOR_ALLOWED_ORIGINS)"
+        })));
+    }
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
+        actix_web::Error::from(ApiError::invalid("not_a_websocket", e.to_string()))
+    })?;
+    let ctx = state.socket_context.clone();
+    actix_web::rt::spawn(customer_socket::serve(ctx, session, stream));
+    Ok(response)
+}

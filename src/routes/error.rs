@@ -1,0 +1,96 @@
+//! The API error: one type that maps to an HTTP status and a stable
+//! snake_case `code`. A 500 never tells the client its cause; the log does.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// What an HTTP handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Missing or wrong credentials.
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    /// The request is malformed; the text says how.
+    #[error("{message}")]
+    Invalid {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
+    /// The thing named does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request contradicts what is stored.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// Something failed on our side.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ApiError {
+    /// A 400 with `code`.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Invalid { code, .. } => code,
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(ErrorBody {
+            code: self.code(),
+            message: self.to_string(),
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! Building the application: store, engine, conversation service, HTTP
+//! server. Tests build it on port 0 with a fresh database.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{dev::Server, web, App, HttpServer};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::Settings;
+use crate::conversation::ConversationService;
+use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
+use crate::gateway::customer_socket::SocketContext;
+use crate::gateway::{AllowedOrigins, WidgetSigner};
+use crate::guard::{NoticeError, Notices};
+use crate::prompt::{PromptBuilder, PromptError};
+use crate::routes::{self, AdminToken, ApiError};
+use crate::store::{demo, Store, StoreError};
+
+/// Shared state every handler can reach.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The Origin allow-list of the chat socket.
+    pub allowed_origins: AllowedOrigins,
+    /// What a customer socket needs.
+    pub socket_context: SocketContext,
+    /// The model in use, for `/healthz`.
+    pub model_description: String,
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The model could not be loaded.
+    #[error("model: {0}")]
+    Engine(#[from] EngineError),
+    /// Locale texts are missing or invalid.
+    #[error("locale texts: {0}")]
+    Notices(#[from] NoticeError),
+    /// The prompt files are missing or invalid.
+    #[error("prompts: {0}")]
+    Prompt(#[from] PromptError),
+    /// The listener could not be bound.
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        /// The address.
+        bind: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Choices made by the caller rather than the settings.
+#[derive(Default)]
+pub struct BuildOptions {
+    /// Use this generator instead of loading the GGUF (tests of control flow).
+    pub engine: Option<Arc<dyn Generator>>,
+    /// Load the demo shop into the database.
+    pub load_demo: bool,
+}
+
+/// A built, not yet running, application.
+pub struct Application {
+    server: Server,
+    port: u16,
+    admin_token: SecretString,
+    widget_secret: SecretString,
+    store: Store,
+}
+
+impl Application {
+    /// Opens the store, loads the model and binds the listener.
+    pub async fn build(settings: Settings, options: BuildOptions) -> Result<Self, StartupError> {
+        let store = Store::connect(&settings.database_url).await?;
+        if options.load_demo {
+            demo::load(&store).await?;
+        }
+        let notices = Notices::load(&settings.prompts_dir)?;
+        let prompts = PromptBuilder::load(&settings.prompts_dir, &settings.shop_name)?;
+        let engine: Arc<dyn Generator> = match options.engine {
+            Some(engine) => engine,
+            None => {
+                let override_path = settings.prompts_dir.join("chat_template.jinja");
+                let template_override = std::fs::read_to_string(&override_path).ok();
+                Arc::new(LocalEngine::start(
+                    &settings.model,
+                    template_override.as_deref(),
+                    settings.engine.queue_capacity.get(),
+                    settings.engine.max_prompt_tokens.get(),
+                )?)
+            }
+        };
+        let model_description = engine.describe();
+        tracing::info!(model = %model_description, "engine ready");
+        let admin_token = settings.admin_token.clone().unwrap_or_else(random_secret);
+        let widget_secret = settings.widget_secret.clone().unwrap_or_else(random_secret);
+        let conversations = ConversationService::new(
+            store.clone(),
+            engine,
+            prompts,
+            notices,
+            SamplingParams::from(&settings.engine),
+        );
+        let state = web::Data::new(AppState {
+            store: store.clone(),
+            allowed_origins: AllowedOrigins::new(&settings.allowed_origins),
+            socket_context: SocketContext {
+                conversations,
+                signer: WidgetSigner::new(widget_secret.clone()),
+            },
+            model_description,
+        });
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
+            bind: settings.bind.clone(),
+            source,
+        })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind {
+            bind: settings.bind.clone(),
+            source,
+        })?.port();
+        let admin = web::Data::new(AdminToken(admin_token.clone()));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(admin.clone())
+                .app_data(json_config())
+                .app_data(path_config())
+                .wrap(tracing_actix())
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            bind: settings.bind.clone(),
+            source,
+        })?
+        .disable_signals()
+        .shutdown_timeout(5)
+        .run();
+        Ok(Self {
+            server,
+            port,
+            admin_token,
+            widget_secret,
+            store,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The admin token in use (generated when not configured).
+    pub fn admin_token(&self) -> &str {
+        self.admin_token.expose_secret()
+    }
+
+    /// The widget secret in use (generated when not configured).
+    pub fn widget_secret(&self) -> &SecretString {
+        &self.widget_secret
+    }
+
+    /// The store (tests inspect it directly).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn random_secret() -> SecretString {
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    SecretString::from(hex::encode(bytes))
+}
+
+/// JSON bodies: 64 KiB at most; errors become API errors with stable codes.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _req| {
+            use actix_web::error::JsonPayloadError;
+            let api = match &err {
+                JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                    ApiError::invalid("body_too_large", "request bodies are limited to 64 KiB")
+                }
+                JsonPayloadError::ContentType => {
+                    ApiError::invalid("unsupported_content_type", "send Content-Type: application/json")
+                }
+                JsonPayloadError::Deserialize(e) if e.is_data() => {
+                    ApiError::invalid("invalid_body", first_line(&e.to_string()))
+                }
+                _ => ApiError::invalid("invalid_json", "the body is not valid JSON"),
+            };
+            api.into()
+        })
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| ApiError::invalid("invalid_path", "bad path parameter").into())
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().chars().take(200).collect()
+}
+
+/// A minimal request log: method, route pattern, status and latency; never
+/// bodies, query strings or headers.
+fn tracing_actix() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%U %s %Dms").exclude("/healthz")
+}

@@ -1,0 +1,66 @@
+//! The append-only audit trail. Events are written in the same transaction
+//! as the action they record and never carry personal data (ids only).
+
+use sqlx::AnyConnection;
+
+use super::{now_ms, StoreError};
+
+/// Stable event codes; never rename one, only add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditCode {
+    /// The admin API created or changed a customer profile.
+    CustomerUpserted,
+    /// The admin API created or changed an order.
+    OrderUpserted,
+    /// A consent was granted or withdrawn.
+    ConsentChanged,
+    /// A conversation began (the AI disclosure was shown).
+    ConversationStarted,
+}
+
+impl AuditCode {
+    /// The code as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditCode::CustomerUpserted => "customer_upserted",
+            AuditCode::OrderUpserted => "order_upserted",
+            AuditCode::ConsentChanged => "consent_changed",
+            AuditCode::ConversationStarted => "conversation_started",
+        }
+    }
+}
+
+/// One audit entry about to be written.
+#[derive(Debug, Clone)]
+pub struct AuditEvent<'a> {
+    /// What happened.
+    pub code: AuditCode,
+    /// Who did it: `admin`, `customer`, `system`, `agent:<id>`.
+    pub actor: &'a str,
+    /// The customer concerned, if any.
+    pub customer_id: Option<&'a str>,
+    /// The conversation concerned, if any.
+    pub conversation_id: Option<&'a str>,
+    /// Extra facts as JSON (ids, flags; never personal data).
+    pub detail: serde_json::Value,
+}
+
+/// Appends `event` on `conn` (a connection inside the caller's transaction).
+pub(crate) async fn record(
+    conn: &mut AnyConnection,
+    event: AuditEvent<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, code, actor, customer_id, conversation_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now_ms())
+    .bind(event.code.as_str())
+    .bind(event.actor)
+    .bind(event.customer_id)
+    .bind(event.conversation_id)
+    .bind(event.detail.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
