@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0 with a fresh SQLite file,
+//! spoken to with a real WebSocket client and a real HTTP client.
+
+mod admin;
+mod bad_input;
+mod chat_socket;
+mod helpers;
+mod real_model;
+mod resume;
+mod store_backends;
