@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::engine::{ChatMessage, EngineError, GenerationRequest, SamplingParams};
 use crate::engine::local_bench::LoadedModelHandle;
+use crate::engine::{ChatMessage, EngineError, GenerationRequest, SamplingParams};
 
 /// Options of `candor bench`.
 #[derive(Debug, clap::Args)]
@@ -32,8 +32,14 @@ fn workload() -> Vec<ChatMessage> {
         ("assistant", "Your Earl Grey order A1002 is still being processed, so it will ship separately within 2 business days. If the teapot arrives damaged, you can return it within 30 days for a full refund."),
         ("user", "Okay. Can you summarise my two orders, what each contains and where each one is right now, in a short list?"),
     ];
-    let mut messages = vec![ChatMessage { role: "system".into(), content: system.into() }];
-    messages.extend(turns.iter().map(|(role, content)| ChatMessage { role: (*role).into(), content: (*content).into() }));
+    let mut messages = vec![ChatMessage {
+        role: "system".into(),
+        content: system.into(),
+    }];
+    messages.extend(turns.iter().map(|(role, content)| ChatMessage {
+        role: (*role).into(),
+        content: (*content).into(),
+    }));
     messages
 }
 

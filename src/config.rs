@@ -33,6 +33,35 @@ pub struct Settings {
     pub shop_name: String,
     /// Text generation settings.
     pub engine: EngineSettings,
+    /// Human handoff settings.
+    pub handoff: HandoffSettings,
+}
+
+/// When humans are on duty and how handoffs are assigned.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HandoffSettings {
+    /// IANA time zone of `hours`, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// Weekly windows like `mon-fri 09:00-17:00`; empty means agents may be
+    /// on duty at any time.
+    pub hours: Vec<String>,
+    /// Seconds a queued customer waits before being told honestly that
+    /// nobody is free yet.
+    pub unattended_after_secs: u64,
+    /// Assign new handoffs round-robin to agents marked available.
+    pub auto_assign: bool,
+}
+
+impl Default for HandoffSettings {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".into(),
+            hours: Vec::new(),
+            unattended_after_secs: 180,
+            auto_assign: false,
+        }
+    }
 }
 
 /// Tuning knobs of the local model.
@@ -74,6 +103,7 @@ impl Default for Settings {
             prompts_dir: PathBuf::from("prompts"),
             shop_name: "Candor Demo Shop".into(),
             engine: EngineSettings::default(),
+            handoff: HandoffSettings::default(),
         }
     }
 }
@@ -206,17 +236,27 @@ mod tests {
 
     #[test]
     fn environment_overrides_file_and_defaults() {
-        let mut s: Settings = toml::from_str("bind = \"0.0.0.0:9000\"\nshop_name = \"Tea\"").expect("toml");
+        let mut s: Settings =
+            toml::from_str("bind = \"0.0.0.0:9000\"\nshop_name = \"Tea\"").expect("toml");
         s.apply_env(vars(&[
             ("CANDOR_BIND", "127.0.0.1:1"),
-            ("CANDOR_ALLOWED_ORIGINS", "https://a.example, https://b.example/"),
+            (
+                "CANDOR_ALLOWED_ORIGINS",
+                "https://a.example, https://b.example/",
+            ),
             ("CANDOR_ADMIN_TOKEN", "tok"),
         ]))
         .expect("env");
         assert_eq!(s.bind, "127.0.0.1:1");
         assert_eq!(s.shop_name, "Tea");
-        assert_eq!(s.allowed_origins, ["https://a.example", "https://b.example"]);
-        assert_eq!(s.admin_token.as_ref().map(|t| t.expose_secret()), Some("tok"));
+        assert_eq!(
+            s.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(
+            s.admin_token.as_ref().map(|t| t.expose_secret()),
+            Some("tok")
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod domain;
 pub mod engine;
 pub mod gateway;
 pub mod guard;
+pub mod handoff;
+pub mod personalization;
 pub mod prompt;
 pub mod routes;
 pub mod startup;

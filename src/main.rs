@@ -8,7 +8,11 @@ use candor::startup::{Application, BuildOptions};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "candor", version, about = "Self-hosted, consent-aware customer-service chatbot")]
+#[command(
+    name = "candor",
+    version,
+    about = "Self-hosted, consent-aware customer-service chatbot"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,14 +54,23 @@ async fn serve(config: Option<PathBuf>, demo: bool) -> Result<(), String> {
     let settings = Settings::load(config.as_deref()).map_err(|e| e.to_string())?;
     let bind = settings.bind.clone();
     let generated_token = settings.admin_token.is_none();
-    let app = Application::build(settings, BuildOptions { engine: None, load_demo: demo })
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = Application::build(
+        settings,
+        BuildOptions {
+            engine: None,
+            load_demo: demo,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let host = bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
     println!("Candor is listening on http://{host}:{}", app.port());
     println!("  chat socket:  ws://{host}:{}/v1/chat/ws", app.port());
     if generated_token {
-        println!("  admin token:  {} (generated; set CANDOR_ADMIN_TOKEN to choose one)", app.admin_token());
+        println!(
+            "  admin token:  {} (generated; set CANDOR_ADMIN_TOKEN to choose one)",
+            app.admin_token()
+        );
     } else {
         println!("  admin token:  from CANDOR_ADMIN_TOKEN");
     }

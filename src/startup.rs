@@ -9,11 +9,15 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Settings;
-use crate::conversation::ConversationService;
+use crate::conversation::{
+    unattended_watch_task, ConversationService, HandoffPolicy, ServiceParts,
+};
 use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
 use crate::gateway::customer_socket::SocketContext;
 use crate::gateway::{AllowedOrigins, WidgetSigner};
+use crate::guard::handoff_intent::{HandoffPhrases, HandoffPhrasesError};
 use crate::guard::{NoticeError, Notices};
+use crate::handoff::{BusinessHours, HoursError};
 use crate::prompt::{PromptBuilder, PromptError};
 use crate::routes::{self, AdminToken, ApiError};
 use crate::store::{demo, Store, StoreError};
@@ -28,6 +32,13 @@ pub struct AppState {
     pub socket_context: SocketContext,
     /// The model in use, for `/healthz`.
     pub model_description: String,
+}
+
+impl AppState {
+    /// The conversation layer.
+    pub fn conversations(&self) -> &Arc<ConversationService> {
+        &self.socket_context.conversations
+    }
 }
 
 /// Why the application could not start.
@@ -45,6 +56,12 @@ pub enum StartupError {
     /// The prompt files are missing or invalid.
     #[error("prompts: {0}")]
     Prompt(#[from] PromptError),
+    /// The business hours are malformed.
+    #[error("business hours: {0}")]
+    Hours(#[from] HoursError),
+    /// The handoff phrase lists are malformed.
+    #[error("handoff phrases: {0}")]
+    Phrases(#[from] HandoffPhrasesError),
     /// The listener could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -71,6 +88,7 @@ pub struct Application {
     admin_token: SecretString,
     widget_secret: SecretString,
     store: Store,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -99,13 +117,23 @@ impl Application {
         tracing::info!(model = %model_description, "engine ready");
         let admin_token = settings.admin_token.clone().unwrap_or_else(random_secret);
         let widget_secret = settings.widget_secret.clone().unwrap_or_else(random_secret);
-        let conversations = ConversationService::new(
-            store.clone(),
+        let hours = BusinessHours::parse(&settings.handoff.timezone, &settings.handoff.hours)?;
+        let conversations = ConversationService::new(ServiceParts {
+            store: store.clone(),
             engine,
             prompts,
             notices,
-            SamplingParams::from(&settings.engine),
-        );
+            phrases: HandoffPhrases::load(&settings.prompts_dir)?,
+            sampling: SamplingParams::from(&settings.engine),
+            handoff: HandoffPolicy {
+                hours,
+                auto_assign: settings.handoff.auto_assign,
+                unattended_after: std::time::Duration::from_secs(
+                    settings.handoff.unattended_after_secs,
+                ),
+            },
+        });
+        let watch = tokio::spawn(unattended_watch_task(Arc::clone(&conversations)));
         let state = web::Data::new(AppState {
             store: store.clone(),
             allowed_origins: AllowedOrigins::new(&settings.allowed_origins),
@@ -119,10 +147,13 @@ impl Application {
             bind: settings.bind.clone(),
             source,
         })?;
-        let port = listener.local_addr().map_err(|source| StartupError::Bind {
-            bind: settings.bind.clone(),
-            source,
-        })?.port();
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                bind: settings.bind.clone(),
+                source,
+            })?
+            .port();
         let admin = web::Data::new(AdminToken(admin_token.clone()));
         let server = HttpServer::new(move || {
             App::new()
@@ -147,6 +178,7 @@ impl Application {
             admin_token,
             widget_secret,
             store,
+            background: vec![watch],
         })
     }
 
@@ -175,9 +207,13 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped.
+    /// Serves until stopped, then stops the background tasks.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        for task in &self.background {
+            task.abort();
+        }
+        result
     }
 }
 
@@ -194,12 +230,14 @@ fn json_config() -> web::JsonConfig {
         .error_handler(|err, _req| {
             use actix_web::error::JsonPayloadError;
             let api = match &err {
-                JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => {
                     ApiError::invalid("body_too_large", "request bodies are limited to 64 KiB")
                 }
-                JsonPayloadError::ContentType => {
-                    ApiError::invalid("unsupported_content_type", "send Content-Type: application/json")
-                }
+                JsonPayloadError::ContentType => ApiError::invalid(
+                    "unsupported_content_type",
+                    "send Content-Type: application/json",
+                ),
                 JsonPayloadError::Deserialize(e) if e.is_data() => {
                     ApiError::invalid("invalid_body", first_line(&e.to_string()))
                 }
@@ -210,11 +248,17 @@ fn json_config() -> web::JsonConfig {
 }
 
 fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_, _| ApiError::invalid("invalid_path", "bad path parameter").into())
+    web::PathConfig::default()
+        .error_handler(|_, _| ApiError::invalid("invalid_path", "bad path parameter").into())
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().chars().take(200).collect()
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
 }
 
 /// A minimal request log: method, route pattern, status and latency; never

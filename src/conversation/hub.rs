@@ -18,6 +18,15 @@ const CHANNEL_CAPACITY: usize = 256;
 pub enum ConversationEvent {
     /// A message was stored.
     Message(StoredMessage),
+    /// The handoff state changed (or the queue position moved).
+    Handoff {
+        /// `queued`, `assigned`, `returned` or `closed`.
+        state: &'static str,
+        /// Place in the queue while queued.
+        position: Option<i64>,
+        /// The agent's display name once assigned.
+        agent: Option<String>,
+    },
     /// More text of an AI reply that is still being written.
     Delta {
         /// The id the reply will be stored under.

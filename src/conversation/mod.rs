@@ -3,10 +3,16 @@
 //! every socket watching a conversation.
 
 mod error;
+mod handoff;
 mod hub;
 mod service;
+mod summary;
 mod turn;
 
 pub use error::ConversationError;
+pub use handoff::{unattended_watch_task, HandoffError, HandoffStatus};
 pub use hub::{ConversationEvent, Hub};
-pub use service::{ConversationService, Opened, OpenRequest, PostOutcome, Resume};
+pub use service::{
+    ConversationService, HandoffPolicy, OpenRequest, Opened, PostOutcome, Resume, ServiceParts,
+};
+pub use summary::summarize;

@@ -8,9 +8,13 @@ use tokio::sync::broadcast;
 use super::{ConversationError, ConversationEvent, Hub};
 use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
 use crate::engine::{Generator, SamplingParams};
+use crate::guard::handoff_intent::HandoffPhrases;
 use crate::guard::Notices;
+use crate::handoff::{AgentEvent, AgentHub, BusinessHours};
 use crate::prompt::PromptBuilder;
-use crate::store::{AppendOutcome, ConversationRecord, ConversationState, NewMessage, Sender, Store, StoredMessage};
+use crate::store::{
+    AppendOutcome, ConversationRecord, ConversationState, NewMessage, Sender, Store, StoredMessage,
+};
 
 /// Where a reconnecting widget left off.
 #[derive(Debug, Clone)]
@@ -55,15 +59,48 @@ pub enum PostOutcome {
     Duplicate(StoredMessage),
 }
 
+/// How handoffs are handled.
+#[derive(Debug, Clone)]
+pub struct HandoffPolicy {
+    /// When humans are on duty.
+    pub hours: BusinessHours,
+    /// Assign new handoffs round-robin to available agents.
+    pub auto_assign: bool,
+    /// How long a queued customer waits before being told nobody is free.
+    pub unattended_after: std::time::Duration,
+}
+
+/// Everything the service is built from.
+pub struct ServiceParts {
+    /// The database.
+    pub store: Store,
+    /// The model (or a scripted stand-in).
+    pub engine: Arc<dyn Generator>,
+    /// System prompt and history.
+    pub prompts: PromptBuilder,
+    /// Fixed texts per locale.
+    pub notices: Notices,
+    /// Handoff phrase lists.
+    pub phrases: HandoffPhrases,
+    /// Sampling for AI replies.
+    pub sampling: SamplingParams,
+    /// Handoff rules.
+    pub handoff: HandoffPolicy,
+}
+
 /// Conversation logic shared by every socket.
 pub struct ConversationService {
     pub(super) store: Store,
     pub(super) engine: Arc<dyn Generator>,
     pub(super) prompts: PromptBuilder,
     pub(super) notices: Notices,
+    pub(super) phrases: HandoffPhrases,
     pub(super) sampling: SamplingParams,
+    pub(super) handoff: HandoffPolicy,
     pub(super) hub: Hub,
+    pub(super) agents: AgentHub,
     pub(super) turn_locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
+    pub(super) next_agent: std::sync::atomic::AtomicUsize,
 }
 
 /// How many stored messages a prompt looks back over (the engine trims
@@ -72,22 +109,30 @@ pub(super) const HISTORY_MESSAGES: i64 = 40;
 
 impl ConversationService {
     /// Wires the service.
-    pub fn new(
-        store: Store,
-        engine: Arc<dyn Generator>,
-        prompts: PromptBuilder,
-        notices: Notices,
-        sampling: SamplingParams,
-    ) -> Arc<Self> {
+    pub fn new(parts: ServiceParts) -> Arc<Self> {
         Arc::new(Self {
-            store,
-            engine,
-            prompts,
-            notices,
-            sampling,
+            store: parts.store,
+            engine: parts.engine,
+            prompts: parts.prompts,
+            notices: parts.notices,
+            phrases: parts.phrases,
+            sampling: parts.sampling,
+            handoff: parts.handoff,
             hub: Hub::default(),
+            agents: AgentHub::default(),
             turn_locks: Mutex::new(HashMap::new()),
+            next_agent: std::sync::atomic::AtomicUsize::new(0),
         })
+    }
+
+    /// The agents' live feed.
+    pub fn agent_hub(&self) -> &AgentHub {
+        &self.agents
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The live event hub.
@@ -109,7 +154,10 @@ impl ConversationService {
             match self.resumable(resume, request.customer.as_ref()).await {
                 Ok(record) => {
                     let events = self.hub.subscribe(&record.id);
-                    let backlog = self.store.messages_after(&record.id, resume.last_seq).await?;
+                    let backlog = self
+                        .store
+                        .messages_after(&record.id, resume.last_seq)
+                        .await?;
                     return Ok(Opened {
                         record,
                         disclosure,
@@ -187,11 +235,13 @@ impl ConversationService {
         };
         self.hub
             .publish(conversation, ConversationEvent::Message(message.clone()));
-        if record.state == ConversationState::Bot {
-            let service = Arc::clone(self);
-            let conversation = conversation.clone();
-            let locale = record.locale;
-            tokio::spawn(async move { service.ai_turn(conversation, locale).await });
+        if record.state.ai_answers() {
+            self.route_bot_message(&record, &message).await?;
+        } else {
+            self.agents.publish(AgentEvent::CustomerMessage {
+                conversation_id: conversation.to_string(),
+                message: message.clone(),
+            });
         }
         Ok(PostOutcome::Stored(message))
     }

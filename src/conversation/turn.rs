@@ -25,14 +25,21 @@ impl ConversationService {
         self.forget_idle_lock(&conversation);
     }
 
-    async fn run_turn(&self, conversation: &ConversationId, locale: Locale) -> Result<(), super::ConversationError> {
+    async fn run_turn(
+        &self,
+        conversation: &ConversationId,
+        locale: Locale,
+    ) -> Result<(), super::ConversationError> {
         // A human may have taken over while this turn waited.
         match self.store.conversation(conversation).await? {
             Some(record) if record.state == ConversationState::Bot => {}
             _ => return Ok(()),
         }
         let texts = self.notices.get(locale);
-        let history = self.store.recent_messages(conversation, HISTORY_MESSAGES).await?;
+        let history = self
+            .store
+            .recent_messages(conversation, HISTORY_MESSAGES)
+            .await?;
         let messages = match self.prompts.build(&texts.language_name, &history) {
             Ok(messages) => messages,
             Err(error) => {
@@ -64,7 +71,10 @@ impl ConversationService {
                     reply.push_str(&text);
                     self.hub.publish(
                         conversation,
-                        ConversationEvent::Delta { id: id.clone(), text },
+                        ConversationEvent::Delta {
+                            id: id.clone(),
+                            text,
+                        },
                     );
                 }
                 EngineEvent::Done(_) => {
@@ -84,7 +94,10 @@ impl ConversationService {
             let fallback = texts.empty_reply.clone();
             self.hub.publish(
                 conversation,
-                ConversationEvent::Delta { id: id.clone(), text: fallback.clone() },
+                ConversationEvent::Delta {
+                    id: id.clone(),
+                    text: fallback.clone(),
+                },
             );
             reply.push_str(&fallback);
         }
@@ -99,13 +112,19 @@ impl ConversationService {
                 why: None,
             })
             .await?;
-        self.hub
-            .publish(conversation, ConversationEvent::Message(stored.message().clone()));
+        self.hub.publish(
+            conversation,
+            ConversationEvent::Message(stored.message().clone()),
+        );
         Ok(())
     }
 
     /// Stores and announces one of Candor's own notices.
-    async fn post_notice(&self, conversation: &ConversationId, text: &str) -> Result<(), super::ConversationError> {
+    pub(super) async fn post_notice(
+        &self,
+        conversation: &ConversationId,
+        text: &str,
+    ) -> Result<(), super::ConversationError> {
         let stored = self
             .store
             .append_message(NewMessage {
@@ -117,8 +136,10 @@ impl ConversationService {
                 why: None,
             })
             .await?;
-        self.hub
-            .publish(conversation, ConversationEvent::Message(stored.message().clone()));
+        self.hub.publish(
+            conversation,
+            ConversationEvent::Message(stored.message().clone()),
+        );
         Ok(())
     }
 
@@ -129,7 +150,10 @@ impl ConversationService {
 
     fn forget_idle_lock(&self, conversation: &ConversationId) {
         let mut locks = self.turn_locks.lock().unwrap_or_else(|p| p.into_inner());
-        if locks.get(conversation).is_some_and(|l| Arc::strong_count(l) == 1) {
+        if locks
+            .get(conversation)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
             locks.remove(conversation);
         }
     }

@@ -67,7 +67,10 @@ mod tests {
     #[test]
     fn empty_and_whitespace_are_rejected() {
         assert_eq!(MessageText::parse(""), Err(DomainError::Empty("text")));
-        assert_eq!(MessageText::parse(" \n\t "), Err(DomainError::Empty("text")));
+        assert_eq!(
+            MessageText::parse(" \n\t "),
+            Err(DomainError::Empty("text"))
+        );
     }
 
     #[test]

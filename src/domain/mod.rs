@@ -48,7 +48,11 @@ pub(crate) fn parse_identifier(what: &'static str, raw: &str) -> Result<String, 
     }
     let len = raw.chars().count();
     if len > MAX {
-        return Err(DomainError::TooLong { what, len, max: MAX });
+        return Err(DomainError::TooLong {
+            what,
+            len,
+            max: MAX,
+        });
     }
     if !raw
         .chars()

@@ -14,7 +14,10 @@ use super::model::{self, ModelWeights};
 use super::sampling::Sampler;
 use super::stream_decoder::StreamDecoder;
 use super::tokenizer::ModelTokenizer;
-use super::{EngineError, EngineEvent, EventStream, FinishReason, GenerationRequest, GenerationStats, Generator};
+use super::{
+    EngineError, EngineEvent, EventStream, FinishReason, GenerationRequest, GenerationStats,
+    Generator,
+};
 
 /// Prompt tokens fed to the model per forward pass, so memory for the
 /// attention scores stays bounded on long prompts.
@@ -22,7 +25,13 @@ const PREFILL_CHUNK: usize = 256;
 
 /// End-of-turn markers of common chat templates; whichever exist in the
 /// vocabulary stop generation, besides the GGUF's eos token.
-const END_OF_TURN_TOKENS: [&str; 5] = ["<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|endoftext|>", "</s>"];
+const END_OF_TURN_TOKENS: [&str; 5] = [
+    "<|im_end|>",
+    "<|eot_id|>",
+    "<end_of_turn>",
+    "<|endoftext|>",
+    "</s>",
+];
 
 struct Job {
     request: GenerationRequest,
@@ -67,11 +76,18 @@ impl LoadedModel {
             tokenizer.eos_token(),
         )?;
         let mut stop_tokens = vec![tokenizer.eos_id()];
-        stop_tokens.extend(END_OF_TURN_TOKENS.iter().filter_map(|t| tokenizer.token_id(t)));
+        stop_tokens.extend(
+            END_OF_TURN_TOKENS
+                .iter()
+                .filter_map(|t| tokenizer.token_id(t)),
+        );
         stop_tokens.dedup();
         let device = model::device()?;
         let weights = ModelWeights::load(content, &mut file, &device)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let description = format!("{name} ({arch}, {})", device_name(&device));
         Ok(Self {
             weights,
@@ -85,14 +101,22 @@ impl LoadedModel {
 
     /// Renders and tokenizes `messages`, dropping the oldest non-system turns
     /// until the prompt fits `budget` tokens.
-    pub(crate) fn prompt_ids(&self, messages: &[ChatMessage], budget: usize) -> Result<Vec<u32>, EngineError> {
+    pub(crate) fn prompt_ids(
+        &self,
+        messages: &[ChatMessage],
+        budget: usize,
+    ) -> Result<Vec<u32>, EngineError> {
         let mut messages = messages.to_vec();
         loop {
             let text = self.template.render(&messages, true)?;
             let mut ids = Vec::new();
             if self.tokenizer.add_bos_token() {
                 if let Some(bos) = self.tokenizer.bos_id() {
-                    if !self.tokenizer.bos_token().is_some_and(|b| text.starts_with(b)) {
+                    if !self
+                        .tokenizer
+                        .bos_token()
+                        .is_some_and(|b| text.starts_with(b))
+                    {
                         ids.push(bos);
                     }
                 }
@@ -101,7 +125,10 @@ impl LoadedModel {
             let first_dialogue = usize::from(messages.first().is_some_and(|m| m.role == "system"));
             if ids.len() <= budget || messages.len() <= first_dialogue + 1 {
                 if ids.len() > budget {
-                    return Err(EngineError::PromptTooLong { tokens: ids.len(), budget });
+                    return Err(EngineError::PromptTooLong {
+                        tokens: ids.len(),
+                        budget,
+                    });
                 }
                 return Ok(ids);
             }
@@ -202,7 +229,9 @@ impl LocalEngine {
 fn engine_task(model: &mut LoadedModel, queue: std_mpsc::Receiver<Job>, prompt_budget: usize) {
     while let Ok(job) = queue.recv() {
         let events = job.events;
-        let result = model.generate(&job.request, prompt_budget, |event| events.send(event).is_ok());
+        let result = model.generate(&job.request, prompt_budget, |event| {
+            events.send(event).is_ok()
+        });
         let last = match result {
             Ok(stats) => {
                 tracing::debug!(
@@ -226,10 +255,12 @@ fn engine_task(model: &mut LoadedModel, queue: std_mpsc::Receiver<Job>, prompt_b
 impl Generator for LocalEngine {
     fn submit(&self, request: GenerationRequest) -> Result<EventStream, EngineError> {
         let (events, stream) = mpsc::unbounded_channel();
-        self.jobs.try_send(Job { request, events }).map_err(|e| match e {
-            std_mpsc::TrySendError::Full(_) => EngineError::Busy,
-            std_mpsc::TrySendError::Disconnected(_) => EngineError::Shutdown,
-        })?;
+        self.jobs
+            .try_send(Job { request, events })
+            .map_err(|e| match e {
+                std_mpsc::TrySendError::Full(_) => EngineError::Busy,
+                std_mpsc::TrySendError::Disconnected(_) => EngineError::Shutdown,
+            })?;
         Ok(stream)
     }
 
@@ -257,7 +288,10 @@ pub mod bench_access {
         }
 
         /// Runs one request to completion, discarding the text.
-        pub fn generate(&mut self, request: &GenerationRequest) -> Result<GenerationStats, EngineError> {
+        pub fn generate(
+            &mut self,
+            request: &GenerationRequest,
+        ) -> Result<GenerationStats, EngineError> {
             self.0.generate(request, usize::MAX, |_| true)
         }
     }

@@ -15,9 +15,9 @@ pub mod tokenizer;
 
 pub use chat_template::ChatMessage;
 pub use error::EngineError;
-pub use local::LocalEngine;
 /// Direct model access for the benchmark.
 pub use local::bench_access as local_bench;
+pub use local::LocalEngine;
 pub use sampling::SamplingParams;
 pub use scripted::ScriptedEngine;
 

@@ -5,7 +5,9 @@ use std::io::{Read, Seek};
 
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
-use candle_transformers::models::{quantized_gemma3, quantized_llama, quantized_qwen2, quantized_qwen3};
+use candle_transformers::models::{
+    quantized_gemma3, quantized_llama, quantized_qwen2, quantized_qwen3,
+};
 
 use super::EngineError;
 
@@ -45,7 +47,11 @@ impl ModelWeights {
 
     /// Runs `input` (shape `[1, seq]`) at position `index_pos`, returning the
     /// logits of the last position.
-    pub(crate) fn forward(&mut self, input: &Tensor, index_pos: usize) -> candle_core::Result<Tensor> {
+    pub(crate) fn forward(
+        &mut self,
+        input: &Tensor,
+        index_pos: usize,
+    ) -> candle_core::Result<Tensor> {
         match self {
             Self::Llama(m) => m.forward(input, index_pos),
             Self::Qwen2(m) => m.forward(input, index_pos),

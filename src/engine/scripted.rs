@@ -29,7 +29,10 @@ impl ScriptedEngine {
     pub fn echo() -> Self {
         Self::new(|req| {
             let last = req.messages.iter().rev().find(|m| m.role == "user");
-            format!("You said: {}", last.map(|m| m.content.as_str()).unwrap_or(""))
+            format!(
+                "You said: {}",
+                last.map(|m| m.content.as_str()).unwrap_or("")
+            )
         })
     }
 

@@ -7,9 +7,14 @@ use std::time::{Duration, Instant};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
 use tokio::sync::broadcast;
 
-use super::protocol::{parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES};
+use super::protocol::{
+    parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES,
+};
 use super::WidgetSigner;
-use crate::conversation::{ConversationError, ConversationEvent, ConversationService, OpenRequest, PostOutcome, Resume};
+use crate::conversation::{
+    ConversationError, ConversationEvent, ConversationService, HandoffStatus, OpenRequest,
+    PostOutcome, Resume,
+};
 use crate::domain::{ClientId, ConversationId, CustomerId, DomainError, Locale, MessageText};
 use crate::store::StoredMessage;
 
@@ -137,15 +142,25 @@ impl Connection {
 
     /// After falling behind the live feed, resend what was stored since.
     async fn catch_up(&mut self) -> Result<(), Gone> {
-        let Some(id) = self.conversation.clone() else { return Ok(()) };
-        match self.ctx.conversations.store_messages_after(&id, self.sent_seq).await {
+        let Some(id) = self.conversation.clone() else {
+            return Ok(());
+        };
+        match self
+            .ctx
+            .conversations
+            .store_messages_after(&id, self.sent_seq)
+            .await
+        {
             Ok(messages) => {
                 for message in &messages {
                     self.send_message(message).await?;
                 }
                 Ok(())
             }
-            Err(_) => self.send_error("internal_error", "could not replay messages").await,
+            Err(_) => {
+                self.send_error("internal_error", "could not replay messages")
+                    .await
+            }
         }
     }
 
@@ -155,18 +170,47 @@ impl Connection {
             Err(e) => return self.send_error(e.code, e.message).await,
         };
         match (frame, self.conversation.clone()) {
-            (ClientFrame::Hello { locale, customer, conversation_id, last_seq }, None) => {
-                self.on_hello(locale.as_deref(), customer, conversation_id, last_seq).await
+            (
+                ClientFrame::Hello {
+                    locale,
+                    customer,
+                    conversation_id,
+                    last_seq,
+                },
+                None,
+            ) => {
+                self.on_hello(locale.as_deref(), customer, conversation_id, last_seq)
+                    .await
             }
             (ClientFrame::Hello { .. }, Some(_)) => {
-                self.send_error("already_started", "hello may only be sent once per connection").await
+                self.send_error(
+                    "already_started",
+                    "hello may only be sent once per connection",
+                )
+                .await
             }
-            (_, None) => self.send_error("hello_required", "the first frame must be hello").await,
+            (_, None) => {
+                self.send_error("hello_required", "the first frame must be hello")
+                    .await
+            }
             (ClientFrame::Message { client_id, text }, Some(conversation)) => {
                 self.on_message(&conversation, &client_id, &text).await
             }
-            (ClientFrame::HandoffRequest {}, Some(_)) | (ClientFrame::Consent { .. }, Some(_)) => {
-                self.send_error("not_supported", "this frame is not supported by this server yet").await
+            (ClientFrame::HandoffRequest {}, Some(conversation)) => {
+                self.on_handoff_request(&conversation).await
+            }
+            (ClientFrame::Typing {}, Some(conversation)) => {
+                if let Err(error) = self.ctx.conversations.customer_typing(&conversation).await {
+                    tracing::warn!(%error, "typing notice failed");
+                }
+                Ok(())
+            }
+            (ClientFrame::Consent { .. }, Some(_)) => {
+                self.send_error(
+                    "not_supported",
+                    "this frame is not supported by this server yet",
+                )
+                .await
             }
         }
     }
@@ -183,24 +227,38 @@ impl Connection {
         let verified = customer.and_then(|c| self.verify(&c));
         let resume = match conversation_id.as_deref().map(ConversationId::parse) {
             None => None,
-            Some(Ok(conversation_id)) => Some(Resume { conversation_id, last_seq: last_seq.unwrap_or(0).max(0) }),
+            Some(Ok(conversation_id)) => Some(Resume {
+                conversation_id,
+                last_seq: last_seq.unwrap_or(0).max(0),
+            }),
             Some(Err(_)) => {
-                return self.send_error("invalid_frame", "hello: conversation_id is not a valid id").await;
+                return self
+                    .send_error("invalid_frame", "hello: conversation_id is not a valid id")
+                    .await;
             }
         };
         let opened = match self
             .ctx
             .conversations
-            .open(OpenRequest { locale, customer: verified.clone(), resume })
+            .open(OpenRequest {
+                locale,
+                customer: verified.clone(),
+                resume,
+            })
             .await
         {
             Ok(opened) => opened,
             Err(error) => {
                 tracing::error!(%error, "could not open a conversation");
-                return self.send_error(error.code(), "the conversation could not be opened").await;
+                return self
+                    .send_error(error.code(), "the conversation could not be opened")
+                    .await;
             }
         };
-        self.sent_seq = opened.backlog.first().map_or(opened.record.last_seq, |m| m.seq - 1);
+        self.sent_seq = opened
+            .backlog
+            .first()
+            .map_or(opened.record.last_seq, |m| m.seq - 1);
         self.conversation = Some(opened.record.id.clone());
         self.events = Some(opened.events);
         self.send(&ServerFrame::Welcome {
@@ -214,12 +272,17 @@ impl Connection {
         })
         .await?;
         if claimed && verified.is_none() {
-            self.send_error("invalid_signature", "the customer signature is not valid; continuing as an anonymous visitor")
-                .await?;
+            self.send_error(
+                "invalid_signature",
+                "the customer signature is not valid; continuing as an anonymous visitor",
+            )
+            .await?;
         }
         if let Some(refused) = opened.resume_refused {
             let message = match refused {
-                ConversationError::NotYours => "that conversation belongs to someone else; a new one was started",
+                ConversationError::NotYours => {
+                    "that conversation belongs to someone else; a new one was started"
+                }
                 _ => "that conversation does not exist; a new one was started",
             };
             self.send_error(refused.code(), message).await?;
@@ -230,28 +293,74 @@ impl Connection {
         Ok(())
     }
 
-    fn verify(&self, claim: &CustomerClaim) -> Option<CustomerId> {
-        let id = CustomerId::parse(&claim.id).ok()?;
-        self.ctx.signer.verify(id.as_str(), &claim.signature).then_some(id)
+    async fn on_handoff_request(&mut self, conversation: &ConversationId) -> Result<(), Gone> {
+        match self
+            .ctx
+            .conversations
+            .request_handoff(conversation, "button")
+            .await
+        {
+            Ok(HandoffStatus::Closed) => {
+                self.send_error("conversation_closed", "this conversation is closed")
+                    .await
+            }
+            // The `handoff` frame arrives through the live feed.
+            Ok(_) => Ok(()),
+            Err(error) => {
+                tracing::error!(%error, "handoff request failed");
+                self.send_error(error.code(), "the handoff could not be requested")
+                    .await
+            }
+        }
     }
 
-    async fn on_message(&mut self, conversation: &ConversationId, client_id: &str, text: &str) -> Result<(), Gone> {
+    fn verify(&self, claim: &CustomerClaim) -> Option<CustomerId> {
+        let id = CustomerId::parse(&claim.id).ok()?;
+        self.ctx
+            .signer
+            .verify(id.as_str(), &claim.signature)
+            .then_some(id)
+    }
+
+    async fn on_message(
+        &mut self,
+        conversation: &ConversationId,
+        client_id: &str,
+        text: &str,
+    ) -> Result<(), Gone> {
         let client_id = match ClientId::parse(client_id) {
             Ok(id) => id,
             Err(_) => {
                 return self
-                    .send_error("invalid_client_id", "client_id must be 1-128 characters of A-Z a-z 0-9 _ - . :")
+                    .send_error(
+                        "invalid_client_id",
+                        "client_id must be 1-128 characters of A-Z a-z 0-9 _ - . :",
+                    )
                     .await
             }
         };
         let text = match MessageText::parse(text) {
             Ok(text) => text,
             Err(DomainError::TooLong { max, .. }) => {
-                return self.send_error("text_too_long", format!("messages are limited to {max} characters")).await
+                return self
+                    .send_error(
+                        "text_too_long",
+                        format!("messages are limited to {max} characters"),
+                    )
+                    .await
             }
-            Err(_) => return self.send_error("empty_text", "the message text is empty").await,
+            Err(_) => {
+                return self
+                    .send_error("empty_text", "the message text is empty")
+                    .await
+            }
         };
-        match self.ctx.conversations.post_customer_message(conversation, &client_id, &text).await {
+        match self
+            .ctx
+            .conversations
+            .post_customer_message(conversation, &client_id, &text)
+            .await
+        {
             // The acknowledgement arrives through the live feed, after commit.
             Ok(PostOutcome::Stored(_)) => Ok(()),
             Ok(PostOutcome::Duplicate(message)) => self.send(&ServerFrame::message(&message)).await,

@@ -10,7 +10,10 @@ impl AllowedOrigins {
     /// From the configured list (`CANDOR_ALLOWED_ORIGINS`).
     pub fn new(origins: &[String]) -> Self {
         Self {
-            origins: origins.iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
+            origins: origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_owned())
+                .collect(),
         }
     }
 

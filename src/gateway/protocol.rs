@@ -33,6 +33,8 @@ pub enum ClientFrame {
     },
     /// The "talk to a person" button.
     HandoffRequest {},
+    /// The visitor is typing (shown to a human agent, if one is on the conversation).
+    Typing {},
     /// Grant or withdraw consent.
     Consent {
         /// Consent to personalization.
@@ -43,7 +45,8 @@ pub enum ClientFrame {
 }
 
 /// The `type` values a widget may send.
-pub const CLIENT_FRAME_TYPES: [&str; 4] = ["hello", "message", "handoff_request", "consent"];
+pub const CLIENT_FRAME_TYPES: [&str; 5] =
+    ["hello", "message", "handoff_request", "typing", "consent"];
 
 /// A claimed customer identity.
 #[derive(Debug, Deserialize)]
@@ -98,6 +101,17 @@ pub enum ServerFrame {
         /// When it was stored (Unix ms).
         created_at: i64,
     },
+    /// The handoff state changed, or the queue position moved.
+    Handoff {
+        /// queued, assigned, returned or closed.
+        state: String,
+        /// Place in the queue while queued.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        position: Option<i64>,
+        /// The agent's display name (assigned, returned).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+    },
     /// Something went wrong; `code` is stable.
     Error {
         /// Stable snake_case code.
@@ -136,13 +150,23 @@ impl ServerFrame {
                 id: id.clone(),
                 text: text.clone(),
             },
+            ConversationEvent::Handoff {
+                state,
+                position,
+                agent,
+            } => ServerFrame::Handoff {
+                state: (*state).into(),
+                position: *position,
+                agent: agent.clone(),
+            },
         }
     }
 
     /// The frame as JSON text.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| {
-            r#"{"type":"error","code":"internal_error","message":"frame could not be encoded"}"#.into()
+            r#"{"type":"error","code":"internal_error","message":"frame could not be encoded"}"#
+                .into()
         })
     }
 }
@@ -162,14 +186,21 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
         code: "invalid_json",
         message: "the frame is not valid JSON".into(),
     })?;
-    let kind = value.get("type").and_then(|t| t.as_str()).map(str::to_owned).ok_or_else(|| FrameError {
-        code: "invalid_frame",
-        message: "the frame must be a JSON object with a string \"type\"".into(),
-    })?;
+    let kind = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| FrameError {
+            code: "invalid_frame",
+            message: "the frame must be a JSON object with a string \"type\"".into(),
+        })?;
     if !CLIENT_FRAME_TYPES.contains(&kind.as_str()) {
         return Err(FrameError {
             code: "unknown_type",
-            message: format!("unknown frame type; expected one of {}", CLIENT_FRAME_TYPES.join(", ")),
+            message: format!(
+                "unknown frame type; expected one of {}",
+                CLIENT_FRAME_TYPES.join(", ")
+            ),
         });
     }
     serde_json::from_value(value).map_err(|e| {
@@ -206,22 +237,34 @@ mod tests {
 
     #[test]
     fn errors_are_told_apart() {
-        assert_eq!(parse_client_frame("{nope").map(|_| ()).unwrap_err().code, "invalid_json");
-        assert_eq!(parse_client_frame("[1]").map(|_| ()).unwrap_err().code, "invalid_frame");
         assert_eq!(
-            parse_client_frame(r#"{"type":"dance"}"#).map(|_| ()).unwrap_err().code,
+            parse_client_frame("{nope").map(|_| ()).unwrap_err().code,
+            "invalid_json"
+        );
+        assert_eq!(
+            parse_client_frame("[1]").map(|_| ()).unwrap_err().code,
+            "invalid_frame"
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"dance"}"#)
+                .map(|_| ())
+                .unwrap_err()
+                .code,
             "unknown_type"
         );
-        let missing = parse_client_frame(r#"{"type":"message","text":"hi"}"#).map(|_| ()).unwrap_err();
+        let missing = parse_client_frame(r#"{"type":"message","text":"hi"}"#)
+            .map(|_| ())
+            .unwrap_err();
         assert_eq!(missing.code, "invalid_frame");
         assert!(missing.message.contains("client_id"));
     }
 
     #[test]
     fn wrong_types_do_not_echo_the_value() {
-        let err = parse_client_frame(r#"{"type":"message","client_id":"a","text":["secret-value"]}"#)
-            .map(|_| ())
-            .unwrap_err();
+        let err =
+            parse_client_frame(r#"{"type":"message","client_id":"a","text":["secret-value"]}"#)
+                .map(|_| ())
+                .unwrap_err();
         assert!(!err.message.contains("secret-value"));
     }
 

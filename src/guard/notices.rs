@@ -23,6 +23,27 @@ pub struct LocaleTexts {
     pub empty_reply: String,
     /// The language's English name, used in the system prompt.
     pub language_name: String,
+    /// The customer entered the human queue (`{position}`).
+    pub handoff_queued: String,
+    /// An agent took the conversation (`{agent}`).
+    pub handoff_assigned: String,
+    /// The agent handed back to the AI (`{agent}`).
+    pub handoff_returned: String,
+    /// The conversation was closed.
+    pub handoff_closed: String,
+    /// A handoff outside business hours (`{hours}`): honest, no false promise.
+    pub out_of_hours: String,
+    /// Nobody claimed the conversation in time.
+    pub unattended: String,
+    /// The AI seems not to help: offer a person.
+    pub offer_human: String,
+}
+
+impl LocaleTexts {
+    /// `template` with `{name}` replaced by `value`.
+    pub fn fill(template: &str, name: &str, value: &str) -> String {
+        template.replace(&format!("{{{name}}}"), value)
+    }
 }
 
 /// Why the notices could not be loaded.
@@ -81,7 +102,9 @@ impl Notices {
     pub fn load(prompts_dir: &Path) -> Result<Self, NoticeError> {
         let mut by_locale = Vec::with_capacity(Locale::ALL.len());
         for locale in Locale::ALL {
-            let path = prompts_dir.join("locales").join(format!("{}.toml", locale.code()));
+            let path = prompts_dir
+                .join("locales")
+                .join(format!("{}.toml", locale.code()));
             let source = match std::fs::read_to_string(&path) {
                 Ok(text) => text,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => builtin(locale).to_owned(),
@@ -123,6 +146,13 @@ impl Notices {
             ("engine_failed", &texts.engine_failed),
             ("empty_reply", &texts.empty_reply),
             ("language_name", &texts.language_name),
+            ("handoff_queued", &texts.handoff_queued),
+            ("handoff_assigned", &texts.handoff_assigned),
+            ("handoff_returned", &texts.handoff_returned),
+            ("handoff_closed", &texts.handoff_closed),
+            ("out_of_hours", &texts.out_of_hours),
+            ("unattended", &texts.unattended),
+            ("offer_human", &texts.offer_human),
         ] {
             if text.trim().is_empty() {
                 return Err(invalid(format!("{name} must not be empty")));
@@ -158,7 +188,18 @@ mod tests {
 
     #[test]
     fn an_empty_disclosure_is_refused() {
-        let source = "disclosure = \"\"\nbusy = \"b\"\nengine_failed = \"e\"\nempty_reply = \"r\"\nlanguage_name = \"English\"";
-        assert!(Notices::parse(Locale::En, source).is_err());
+        let source = builtin(Locale::En).replace(
+            &toml::Value::String(
+                Notices::builtin()
+                    .expect("texts")
+                    .get(Locale::En)
+                    .disclosure
+                    .clone(),
+            )
+            .to_string(),
+            "\"\"",
+        );
+        let err = Notices::parse(Locale::En, &source).expect_err("must refuse");
+        assert!(err.to_string().contains("disclosure"));
     }
 }

@@ -48,7 +48,11 @@ impl PromptBuilder {
     }
 
     /// Builds from template and policy text directly.
-    pub fn new(system_template: &str, policies: &str, shop_name: &str) -> Result<Self, PromptError> {
+    pub fn new(
+        system_template: &str,
+        policies: &str,
+        shop_name: &str,
+    ) -> Result<Self, PromptError> {
         let mut env = Environment::new();
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
@@ -79,7 +83,11 @@ impl PromptBuilder {
     /// AI and agent messages `assistant` turns; Candor's own notices are left
     /// out (they are not the assistant's words). Consecutive turns of one
     /// role are merged, since chat templates expect alternation.
-    pub fn build(&self, language: &str, history: &[StoredMessage]) -> Result<Vec<ChatMessage>, PromptError> {
+    pub fn build(
+        &self,
+        language: &str,
+        history: &[StoredMessage],
+    ) -> Result<Vec<ChatMessage>, PromptError> {
         let mut messages = vec![ChatMessage {
             role: "system".into(),
             content: self.system_prompt(language)?,
@@ -123,7 +131,12 @@ mod tests {
 
     #[test]
     fn history_maps_to_alternating_roles_without_notices() {
-        let builder = PromptBuilder::new("Shop {{ shop_name }} in {{ language }}. {{ policies }}", "P", "Tea").expect("valid");
+        let builder = PromptBuilder::new(
+            "Shop {{ shop_name }} in {{ language }}. {{ policies }}",
+            "P",
+            "Tea",
+        )
+        .expect("valid");
         let history = [
             msg(1, Sender::Customer, "hi"),
             msg(2, Sender::Customer, "anyone?"),

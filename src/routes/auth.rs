@@ -32,11 +32,19 @@ impl FromRequest for Admin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let expected = req.app_data::<web::Data<AdminToken>>();
         let ok = match (expected, bearer(req)) {
-            (Some(expected), Some(given)) => {
-                bool::from(expected.0.expose_secret().as_bytes().ct_eq(given.as_bytes()))
-            }
+            (Some(expected), Some(given)) => bool::from(
+                expected
+                    .0
+                    .expose_secret()
+                    .as_bytes()
+                    .ct_eq(given.as_bytes()),
+            ),
             _ => false,
         };
-        ready(if ok { Ok(Admin) } else { Err(ApiError::Unauthorized) })
+        ready(if ok {
+            Ok(Admin)
+        } else {
+            Err(ApiError::Unauthorized)
+        })
     }
 }

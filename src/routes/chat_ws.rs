@@ -23,9 +23,8 @@ pub async fn chat_ws(
             "message": "this Origin may not open the chat socket (see CANDOR_ALLOWED_ORIGINS)"
         })));
     }
-    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
-        actix_web::Error::from(ApiError::invalid("not_a_websocket", e.to_string()))
-    })?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| actix_web::Error::from(ApiError::invalid("not_a_websocket", e.to_string())))?;
     let ctx = state.socket_context.clone();
     actix_web::rt::spawn(customer_socket::serve(ctx, session, stream));
     Ok(response)

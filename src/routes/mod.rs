@@ -1,10 +1,12 @@
 //! HTTP handlers, one small file each, registered in one place.
 
 pub mod admin;
+pub mod agent;
 mod auth;
 mod chat_ws;
 mod error;
 mod health;
+mod pages;
 
 pub use auth::AdminToken;
 pub use error::ApiError;
@@ -13,11 +15,43 @@ use actix_web::web;
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
+    cfg.route("/", web::get().to(pages::index))
+        .route("/widget.js", web::get().to(pages::widget_js))
+        .route("/healthz", web::get().to(health::healthz))
         .route("/v1/chat/ws", web::get().to(chat_ws::chat_ws))
+        .route("/v1/agent/ws", web::get().to(agent::socket::agent_ws))
+        .service(
+            web::scope("/v1/agent")
+                .route("/queue", web::get().to(agent::queue::get_queue))
+                .route("/presence", web::post().to(agent::presence::set_presence))
+                .route(
+                    "/conversations/{id}",
+                    web::get().to(agent::conversation::get_conversation),
+                )
+                .route(
+                    "/conversations/{id}/claim",
+                    web::post().to(agent::claim::claim),
+                )
+                .route(
+                    "/conversations/{id}/messages",
+                    web::post().to(agent::messages::post_message),
+                )
+                .route(
+                    "/conversations/{id}/release",
+                    web::post().to(agent::release::release),
+                )
+                .route(
+                    "/conversations/{id}/close",
+                    web::post().to(agent::close::close),
+                ),
+        )
         .service(
             web::scope("/v1/admin")
-                .route("/customers/{id}", web::put().to(admin::customers::put_customer))
+                .route("/agents", web::post().to(admin::agents::create_agent))
+                .route(
+                    "/customers/{id}",
+                    web::put().to(admin::customers::put_customer),
+                )
                 .route(
                     "/customers/{id}/orders/{order_id}",
                     web::put().to(admin::orders::put_order),

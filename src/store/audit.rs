@@ -16,6 +16,10 @@ pub enum AuditCode {
     ConsentChanged,
     /// A conversation began (the AI disclosure was shown).
     ConversationStarted,
+    /// The admin API created an agent.
+    AgentCreated,
+    /// An agent opened a conversation and the customer context it may see.
+    AgentViewedConversation,
 }
 
 impl AuditCode {
@@ -26,6 +30,8 @@ impl AuditCode {
             AuditCode::OrderUpserted => "order_upserted",
             AuditCode::ConsentChanged => "consent_changed",
             AuditCode::ConversationStarted => "conversation_started",
+            AuditCode::AgentCreated => "agent_created",
+            AuditCode::AgentViewedConversation => "agent_viewed_conversation",
         }
     }
 }
@@ -63,4 +69,13 @@ pub(crate) async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+impl super::Store {
+    /// Appends an audit event on its own (for reads such as an agent's view,
+    /// where there is no write to share a transaction with).
+    pub async fn record_audit(&self, event: AuditEvent<'_>) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        record(&mut conn, event).await
+    }
 }

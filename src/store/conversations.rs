@@ -53,9 +53,21 @@ pub struct ConversationRecord {
     pub state: ConversationState,
     /// The highest message seq stored.
     pub last_seq: i64,
+    /// The human agent holding the conversation.
+    pub agent_id: Option<String>,
+    /// Why it was handed off.
+    pub handoff_reason: Option<String>,
 }
 
-type ConversationRow = (String, Option<String>, String, String, i64);
+type ConversationRow = (
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+);
 
 impl Store {
     /// Starts a conversation and audits that the AI disclosure was shown.
@@ -96,6 +108,8 @@ impl Store {
             locale,
             state: ConversationState::Bot,
             last_seq: 0,
+            agent_id: None,
+            handoff_reason: None,
         })
     }
 
@@ -105,20 +119,26 @@ impl Store {
         id: &ConversationId,
     ) -> Result<Option<ConversationRecord>, StoreError> {
         let row: Option<ConversationRow> = sqlx::query_as(
-            "SELECT id, customer_id, locale, state, last_seq FROM conversations WHERE id = $1",
+            "SELECT id, customer_id, locale, state, last_seq, agent_id, handoff_reason \
+             FROM conversations WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(id, customer_id, locale, state, last_seq)| {
-            Ok(ConversationRecord {
-                id: ConversationId::parse(&id).map_err(|_| StoreError::Corrupt("conversation id"))?,
-                customer_id,
-                locale: Locale::from_tag(Some(&locale)),
-                state: ConversationState::parse(&state)?,
-                last_seq,
-            })
-        })
+        row.map(
+            |(id, customer_id, locale, state, last_seq, agent_id, handoff_reason)| {
+                Ok(ConversationRecord {
+                    id: ConversationId::parse(&id)
+                        .map_err(|_| StoreError::Corrupt("conversation id"))?,
+                    customer_id,
+                    locale: Locale::from_tag(Some(&locale)),
+                    state: ConversationState::parse(&state)?,
+                    last_seq,
+                    agent_id,
+                    handoff_reason,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -128,13 +148,14 @@ impl Store {
         id: &ConversationId,
         state: ConversationState,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE conversations SET state = $1, updated_at = $2 WHERE id = $3")
-            .bind(state.as_str())
-            .bind(now_ms())
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let done =
+            sqlx::query("UPDATE conversations SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(state.as_str())
+                .bind(now_ms())
+                .bind(id.as_str())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         if done == 0 {
             return Err(StoreError::NotFound("conversation"));
         }

@@ -182,8 +182,8 @@ impl Store {
     /// Creates or replaces an order. An order id already held by another
     /// customer is a conflict, never a silent move.
     pub async fn upsert_order(&self, order: &NewOrder, actor: &str) -> Result<bool, StoreError> {
-        let items = serde_json::to_string(&order.items)
-            .map_err(|_| StoreError::Corrupt("order items"))?;
+        let items =
+            serde_json::to_string(&order.items).map_err(|_| StoreError::Corrupt("order items"))?;
         let mut tx = self.pool.begin().await?;
         let customer_exists: Option<(String,)> =
             sqlx::query_as("SELECT id FROM customers WHERE id = $1")
@@ -193,10 +193,11 @@ impl Store {
         if customer_exists.is_none() {
             return Err(StoreError::NotFound("customer"));
         }
-        let owner: Option<(String,)> = sqlx::query_as("SELECT customer_id FROM orders WHERE id = $1")
-            .bind(order.id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let owner: Option<(String,)> =
+            sqlx::query_as("SELECT customer_id FROM orders WHERE id = $1")
+                .bind(order.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
         let created = match owner {
             Some((owner,)) if owner != order.customer_id.as_str() => {
                 return Err(StoreError::Conflict("order id belongs to another customer"))

@@ -95,7 +95,15 @@ impl AppendOutcome {
     }
 }
 
-type MessageRow = (String, i64, String, String, Option<String>, Option<String>, i64);
+type MessageRow = (
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+);
 
 const MESSAGE_COLUMNS: &str = "id, seq, sender, text, client_id, why, created_at";
 
@@ -188,7 +196,10 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let mut messages = rows.into_iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+        let mut messages = rows
+            .into_iter()
+            .map(decode)
+            .collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
     }

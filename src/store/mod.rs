@@ -6,18 +6,22 @@
 //! backends accept). Each backend has its own migrations folder, applied at
 //! start-up.
 
+mod agents;
 mod audit;
 mod connect;
 mod conversations;
 mod customers;
 pub mod demo;
 mod error;
+mod handoff;
 mod messages;
 
+pub use agents::AgentRecord;
 pub use audit::{AuditCode, AuditEvent};
 pub use conversations::{ConversationRecord, ConversationState};
 pub use customers::{CustomerRecord, NewCustomer, NewOrder, OrderItem, OrderRecord};
 pub use error::StoreError;
+pub use handoff::{HandoffEvent, QueueEntry};
 pub use messages::{AppendOutcome, NewMessage, Sender, StoredMessage};
 
 use sqlx::AnyPool;

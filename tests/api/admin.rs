@@ -27,7 +27,10 @@ async fn admin_endpoints_refuse_missing_and_wrong_tokens_with_a_json_error() {
         assert_eq!(status, 401);
         assert_eq!(body["code"], "unauthorized");
         let id = candor::domain::CustomerId::parse("c_9").expect("id");
-        assert!(app.store.customer(&id).await.expect("query").is_none(), "nothing written");
+        assert!(
+            app.store.customer(&id).await.expect("query").is_none(),
+            "nothing written"
+        );
     }
 }
 
@@ -43,8 +46,16 @@ async fn customers_are_created_then_replaced_and_consent_changes_are_recorded() 
     assert_eq!(status, 200);
     let id = candor::domain::CustomerId::parse("c_9").expect("id");
     let consents = app.store.consents(&id).await.expect("consents");
-    assert_eq!(consents.get(&candor::domain::Purpose::Personalization), Some(&false));
-    let stored = app.store.customer(&id).await.expect("query").expect("stored");
+    assert_eq!(
+        consents.get(&candor::domain::Purpose::Personalization),
+        Some(&false)
+    );
+    let stored = app
+        .store
+        .customer(&id)
+        .await
+        .expect("query")
+        .expect("stored");
     assert_eq!(stored.locale, "nl");
 }
 
@@ -53,16 +64,44 @@ async fn bad_customer_bodies_get_400_with_a_code() {
     let app = spawn_app().await;
     let token = Some(app.admin_token.as_str());
     let cases = [
-        ("/v1/admin/customers/c_9", json!({"email":"a@b.c"}), "invalid_body"),
-        ("/v1/admin/customers/c_9", json!({"name":""}), "invalid_name"),
-        ("/v1/admin/customers/c_9", json!({"name":"A","email":"not-an-email"}), "invalid_email"),
-        ("/v1/admin/customers/c_9", json!({"name":"A","attributes":[1]}), "invalid_body"),
-        ("/v1/admin/customers/c_9", json!({"name":"A","surprise":1}), "invalid_body"),
-        ("/v1/admin/customers/bad%20id", customer(), "invalid_customer_id"),
+        (
+            "/v1/admin/customers/c_9",
+            json!({"email":"a@b.c"}),
+            "invalid_body",
+        ),
+        (
+            "/v1/admin/customers/c_9",
+            json!({"name":""}),
+            "invalid_name",
+        ),
+        (
+            "/v1/admin/customers/c_9",
+            json!({"name":"A","email":"not-an-email"}),
+            "invalid_email",
+        ),
+        (
+            "/v1/admin/customers/c_9",
+            json!({"name":"A","attributes":[1]}),
+            "invalid_body",
+        ),
+        (
+            "/v1/admin/customers/c_9",
+            json!({"name":"A","surprise":1}),
+            "invalid_body",
+        ),
+        (
+            "/v1/admin/customers/bad%20id",
+            customer(),
+            "invalid_customer_id",
+        ),
     ];
     for (path, body, code) in cases {
         let (status, response) = put(&app, path, token, body).await;
-        assert_eq!((status, response["code"].as_str()), (400, Some(code)), "{path}");
+        assert_eq!(
+            (status, response["code"].as_str()),
+            (400, Some(code)),
+            "{path}"
+        );
     }
     let response = reqwest::Client::new()
         .put(app.url("/v1/admin/customers/c_9"))
@@ -83,22 +122,52 @@ async fn orders_are_validated_and_never_moved_between_customers() {
     let token = Some(app.admin_token.as_str());
     let order = json!({"status":"shipped","tracking":"TRK1","items":[{"name":"Mug","qty":2}],
                        "total":19.5,"placed_at":"2026-11-01T10:00:00Z"});
-    let (status, _) = put(&app, "/v1/admin/customers/c_1/orders/N1", token, order.clone()).await;
+    let (status, _) = put(
+        &app,
+        "/v1/admin/customers/c_1/orders/N1",
+        token,
+        order.clone(),
+    )
+    .await;
     assert_eq!(status, 201);
-    let (status, _) = put(&app, "/v1/admin/customers/c_1/orders/N1", token, order.clone()).await;
+    let (status, _) = put(
+        &app,
+        "/v1/admin/customers/c_1/orders/N1",
+        token,
+        order.clone(),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, body) = put(&app, "/v1/admin/customers/c_2/orders/N1", token, order.clone()).await;
+    let (status, body) = put(
+        &app,
+        "/v1/admin/customers/c_2/orders/N1",
+        token,
+        order.clone(),
+    )
+    .await;
     assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
-    let (status, body) = put(&app, "/v1/admin/customers/nobody/orders/N2", token, order.clone()).await;
+    let (status, body) = put(
+        &app,
+        "/v1/admin/customers/nobody/orders/N2",
+        token,
+        order.clone(),
+    )
+    .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
     let mut bad = order.clone();
     bad["placed_at"] = json!("yesterday");
     let (status, body) = put(&app, "/v1/admin/customers/c_1/orders/N3", token, bad).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_placed_at")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_placed_at"))
+    );
     let mut bad = order;
     bad["total"] = json!("-3");
     let (status, body) = put(&app, "/v1/admin/customers/c_1/orders/N3", token, bad).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_total")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_total"))
+    );
     let id = candor::domain::CustomerId::parse("c_1").expect("id");
     let orders = app.store.orders(&id).await.expect("orders");
     assert!(orders.iter().any(|o| o.id == "N1"));

@@ -12,7 +12,10 @@ use crate::helpers::*;
 
 async fn expect_error(ws: &mut Ws, code: &str) {
     let frame = recv(ws).await;
-    assert_eq!(frame["type"], "error", "expected an error frame, got {frame}");
+    assert_eq!(
+        frame["type"], "error",
+        "expected an error frame, got {frame}"
+    );
     assert_eq!(frame["code"], code, "{frame}");
     assert!(frame["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
@@ -21,7 +24,11 @@ async fn expect_error(ws: &mut Ws, code: &str) {
 async fn frames_before_hello_are_refused_and_the_socket_survives() {
     let app = spawn_app().await;
     let mut ws = app.connect().await;
-    send(&mut ws, json!({"type":"message","client_id":"x","text":"hi"})).await;
+    send(
+        &mut ws,
+        json!({"type":"message","client_id":"x","text":"hi"}),
+    )
+    .await;
     expect_error(&mut ws, "hello_required").await;
     send(&mut ws, json!({"type":"hello"})).await;
     assert_eq!(recv(&mut ws).await["type"], "welcome");
@@ -41,13 +48,36 @@ async fn malformed_frames_get_stable_codes_and_nothing_stored_is_lost() {
         (Message::text("[1,2,3]"), "invalid_frame"),
         (Message::text(r#"{"type":42}"#), "invalid_frame"),
         (Message::text(r#"{"type":"dance"}"#), "unknown_type"),
-        (Message::text(r#"{"type":"message","text":"no id"}"#), "invalid_frame"),
-        (Message::text(r#"{"type":"message","client_id":"a"}"#), "invalid_frame"),
-        (Message::text(r#"{"type":"message","client_id":"a","text":5}"#), "invalid_frame"),
-        (Message::text(r#"{"type":"message","client_id":"e","text":""}"#), "empty_text"),
-        (Message::text(r#"{"type":"message","client_id":"e","text":" \n\t "}"#), "empty_text"),
-        (Message::text(json!({"type":"message","client_id":"long","text":"x".repeat(4001)}).to_string()), "text_too_long"),
-        (Message::text(r#"{"type":"message","client_id":"has space","text":"hi"}"#), "invalid_client_id"),
+        (
+            Message::text(r#"{"type":"message","text":"no id"}"#),
+            "invalid_frame",
+        ),
+        (
+            Message::text(r#"{"type":"message","client_id":"a"}"#),
+            "invalid_frame",
+        ),
+        (
+            Message::text(r#"{"type":"message","client_id":"a","text":5}"#),
+            "invalid_frame",
+        ),
+        (
+            Message::text(r#"{"type":"message","client_id":"e","text":""}"#),
+            "empty_text",
+        ),
+        (
+            Message::text(r#"{"type":"message","client_id":"e","text":" \n\t "}"#),
+            "empty_text",
+        ),
+        (
+            Message::text(
+                json!({"type":"message","client_id":"long","text":"x".repeat(4001)}).to_string(),
+            ),
+            "text_too_long",
+        ),
+        (
+            Message::text(r#"{"type":"message","client_id":"has space","text":"hi"}"#),
+            "invalid_client_id",
+        ),
         (Message::binary(vec![1u8, 2, 3]), "binary_not_supported"),
     ];
     for (frame, code) in cases {
@@ -59,7 +89,15 @@ async fn malformed_frames_get_stable_codes_and_nothing_stored_is_lost() {
     assert_eq!(frames[0]["seq"], 3);
     let stored = stored_messages(&app, &conversation).await;
     let texts: Vec<_> = stored.iter().map(|m| m.text.as_str()).collect();
-    assert_eq!(texts, ["first message", "You said: first message", "still there?", "You said: still there?"]);
+    assert_eq!(
+        texts,
+        [
+            "first message",
+            "You said: first message",
+            "still there?",
+            "You said: still there?"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -67,7 +105,11 @@ async fn a_message_at_the_length_cap_is_accepted() {
     let app = spawn_app().await;
     let (mut ws, _) = app.hello(json!({"type":"hello"})).await;
     let text = "é".repeat(4000);
-    send(&mut ws, json!({"type":"message","client_id":"cap","text":text})).await;
+    send(
+        &mut ws,
+        json!({"type":"message","client_id":"cap","text":text}),
+    )
+    .await;
     let ack = recv(&mut ws).await;
     assert_eq!(ack["type"], "message");
     assert_eq!(ack["text"].as_str().map(|t| t.chars().count()), Some(4000));
@@ -79,10 +121,14 @@ async fn an_oversized_frame_closes_the_socket_with_1009_and_loses_nothing() {
     let (mut ws, welcome) = app.hello(json!({"type":"hello"})).await;
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
     exchange(&mut ws, "before", "kept").await;
-    let huge = json!({"type":"message","client_id":"huge","text":"x".repeat(70 * 1024)}).to_string();
+    let huge =
+        json!({"type":"message","client_id":"huge","text":"x".repeat(70 * 1024)}).to_string();
     send_raw(&mut ws, Message::text(huge)).await;
     let close = loop {
-        match tokio::time::timeout(FRAME_TIMEOUT, ws.next()).await.expect("closes in time") {
+        match tokio::time::timeout(FRAME_TIMEOUT, ws.next())
+            .await
+            .expect("closes in time")
+        {
             Some(Ok(Message::Close(frame))) => break frame,
             Some(Ok(_)) => continue,
             other => panic!("expected a close frame, got {other:?}"),
@@ -108,14 +154,22 @@ async fn resuming_an_unknown_conversation_starts_a_new_one_and_says_so() {
 async fn a_foreign_origin_is_refused_before_the_upgrade() {
     let app = spawn_app().await;
     let mut request = app.ws_url().into_client_request().expect("request");
-    request.headers_mut().insert("Origin", "https://evil.example".parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("Origin", "https://evil.example".parse().expect("header"));
     match tokio_tungstenite::connect_async(request).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
         other => panic!("expected 403, got {other:?}"),
     }
     let mut request = app.ws_url().into_client_request().expect("request");
-    request.headers_mut().insert("Origin", "https://shop.example".parse().expect("header"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.expect("allowed origin connects");
+    request
+        .headers_mut()
+        .insert("Origin", "https://shop.example".parse().expect("header"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("allowed origin connects");
     send(&mut ws, json!({"type":"hello"})).await;
     assert_eq!(recv(&mut ws).await["type"], "welcome");
     assert_silent(&mut ws, Duration::from_millis(100)).await;

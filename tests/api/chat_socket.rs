@@ -16,17 +16,28 @@ async fn every_connection_starts_with_the_ai_disclosure_in_the_visitors_language
     let app = spawn_app().await;
     let notices = Notices::builtin().expect("texts");
     for locale in Locale::ALL {
-        let (_ws, welcome) = app.hello(json!({"type":"hello","locale":locale.code()})).await;
+        let (_ws, welcome) = app
+            .hello(json!({"type":"hello","locale":locale.code()}))
+            .await;
         assert_eq!(welcome["ai"], true);
         assert_eq!(welcome["state"], "bot");
         assert_eq!(welcome["locale"], locale.code());
-        assert_eq!(welcome["disclosure"], notices.get(locale).disclosure.as_str());
+        assert_eq!(
+            welcome["disclosure"],
+            notices.get(locale).disclosure.as_str()
+        );
         assert!(!welcome["conversation_id"].as_str().unwrap_or("").is_empty());
     }
     let (_ws, welcome) = app.hello(json!({"type":"hello","locale":"es-MX"})).await;
-    assert_eq!(welcome["disclosure"], notices.get(Locale::Es).disclosure.as_str());
+    assert_eq!(
+        welcome["disclosure"],
+        notices.get(Locale::Es).disclosure.as_str()
+    );
     let (_ws, welcome) = app.hello(json!({"type":"hello"})).await;
-    assert_eq!(welcome["disclosure"], notices.get(Locale::En).disclosure.as_str());
+    assert_eq!(
+        welcome["disclosure"],
+        notices.get(Locale::En).disclosure.as_str()
+    );
 }
 
 #[tokio::test]
@@ -34,7 +45,11 @@ async fn a_message_is_acknowledged_after_it_is_stored_then_answered_by_the_ai() 
     let app = spawn_app().await;
     let (mut ws, welcome) = app.hello(json!({"type":"hello","locale":"en"})).await;
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
-    send(&mut ws, json!({"type":"message","client_id":"m1","text":"Where is my parcel?"})).await;
+    send(
+        &mut ws,
+        json!({"type":"message","client_id":"m1","text":"Where is my parcel?"}),
+    )
+    .await;
     let ack = recv(&mut ws).await;
     assert_eq!(ack["type"], "message");
     assert_eq!(ack["sender"], "customer");
@@ -42,7 +57,11 @@ async fn a_message_is_acknowledged_after_it_is_stored_then_answered_by_the_ai() 
     assert_eq!(ack["client_id"], "m1");
     assert_eq!(ack["text"], "Where is my parcel?");
     let stored = stored_messages(&app, &conversation).await;
-    assert_eq!(stored.first().map(|m| m.id.as_str()), ack["id"].as_str(), "acknowledged only once committed");
+    assert_eq!(
+        stored.first().map(|m| m.id.as_str()),
+        ack["id"].as_str(),
+        "acknowledged only once committed"
+    );
 
     let frames = recv_until(&mut ws, |f| is_message_from(f, "ai")).await;
     let reply = frames.last().expect("reply");
@@ -64,14 +83,27 @@ async fn resending_the_same_client_id_stores_once_and_answers_once() {
     let (mut ws, welcome) = app.hello(json!({"type":"hello"})).await;
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
     let first = exchange(&mut ws, "same-id", "hello there").await;
-    send(&mut ws, json!({"type":"message","client_id":"same-id","text":"hello there"})).await;
+    send(
+        &mut ws,
+        json!({"type":"message","client_id":"same-id","text":"hello there"}),
+    )
+    .await;
     let again = recv(&mut ws).await;
     assert_eq!(again["type"], "message");
-    assert_eq!(again["id"], first[0]["id"], "the original message is acknowledged again");
+    assert_eq!(
+        again["id"], first[0]["id"],
+        "the original message is acknowledged again"
+    );
     assert_eq!(again["seq"], 1);
     assert_silent(&mut ws, Duration::from_millis(500)).await;
     let stored = stored_messages(&app, &conversation).await;
-    assert_eq!(stored.iter().filter(|m| m.client_id.as_deref() == Some("same-id")).count(), 1);
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|m| m.client_id.as_deref() == Some("same-id"))
+            .count(),
+        1
+    );
     assert_eq!(stored.len(), 2, "one customer message and one reply");
 }
 
@@ -87,8 +119,15 @@ async fn a_valid_signature_verifies_the_customer_and_a_bad_one_leaves_the_visito
     let error = recv(&mut ws).await;
     assert_eq!(error["type"], "error");
     assert_eq!(error["code"], "invalid_signature");
-    let id = candor::domain::ConversationId::parse(welcome["conversation_id"].as_str().expect("id")).expect("valid");
-    let record = app.store.conversation(&id).await.expect("query").expect("stored");
+    let id =
+        candor::domain::ConversationId::parse(welcome["conversation_id"].as_str().expect("id"))
+            .expect("valid");
+    let record = app
+        .store
+        .conversation(&id)
+        .await
+        .expect("query")
+        .expect("stored");
     assert_eq!(record.customer_id, None, "never continues as that customer");
 }
 
@@ -121,7 +160,12 @@ async fn every_socket_on_a_conversation_sees_its_messages() {
 #[tokio::test]
 async fn healthz_reports_the_database_and_model() {
     let app = spawn_app().await;
-    let body: serde_json::Value = reqwest::get(app.url("/healthz")).await.expect("get").json().await.expect("json");
+    let body: serde_json::Value = reqwest::get(app.url("/healthz"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], true);
     assert_eq!(body["model"], "scripted test engine");

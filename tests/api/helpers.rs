@@ -11,7 +11,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// How long a test waits for one frame before failing.
 pub const FRAME_TIMEOUT: Duration = Duration::from_secs(60);
@@ -32,7 +33,8 @@ pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
     let mut settings = Settings::default();
     settings.bind = "127.0.0.1:0".into();
     settings.database_url = format!("sqlite://{}/candor.db", dir.path().display());
-    settings.model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    settings.model = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
     settings.prompts_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts");
     settings.admin_token = Some("test-admin-token".to_string().into());
     settings.widget_secret = Some("test-widget-secret".to_string().into());
@@ -46,21 +48,38 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts an app with `engine` (`None` = the real model) and tweaked settings.
-pub async fn spawn_app_with(engine: Option<Arc<dyn Generator>>, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_app_with(
+    engine: Option<Arc<dyn Generator>>,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
     let mut settings = test_settings(&dir);
     tweak(&mut settings);
     let db_url = settings.database_url.clone();
-    let app = Application::build(settings, BuildOptions { engine, load_demo: true })
-        .await
-        .expect("app builds");
+    let app = Application::build(
+        settings,
+        BuildOptions {
+            engine,
+            load_demo: true,
+        },
+    )
+    .await
+    .expect("app builds");
     let port = app.port();
     let admin_token = app.admin_token().to_owned();
     let signer = WidgetSigner::new(app.widget_secret().clone());
     let store = app.store().clone();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp { port, admin_token, signer, db_url, store, handle, _dir: dir }
+    TestApp {
+        port,
+        admin_token,
+        signer,
+        db_url,
+        store,
+        handle,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -74,7 +93,9 @@ impl TestApp {
 
     /// Opens a chat socket (no Origin header).
     pub async fn connect(&self) -> Ws {
-        let (ws, _) = tokio_tungstenite::connect_async(self.ws_url()).await.expect("socket opens");
+        let (ws, _) = tokio_tungstenite::connect_async(self.ws_url())
+            .await
+            .expect("socket opens");
         ws
     }
 
@@ -83,7 +104,10 @@ impl TestApp {
         let mut ws = self.connect().await;
         send(&mut ws, hello).await;
         let welcome = recv(&mut ws).await;
-        assert_eq!(welcome["type"], "welcome", "first frame must be welcome: {welcome}");
+        assert_eq!(
+            welcome["type"], "welcome",
+            "first frame must be welcome: {welcome}"
+        );
         (ws, welcome)
     }
 
@@ -98,7 +122,9 @@ impl TestApp {
 }
 
 pub async fn send(ws: &mut Ws, frame: Value) {
-    ws.send(Message::text(frame.to_string())).await.expect("send");
+    ws.send(Message::text(frame.to_string()))
+        .await
+        .expect("send");
 }
 
 pub async fn send_raw(ws: &mut Ws, message: Message) {
@@ -114,7 +140,9 @@ pub async fn recv(ws: &mut Ws) -> Value {
             .expect("socket still open")
             .expect("valid frame");
         match next {
-            Message::Text(text) => return serde_json::from_str(&text).expect("server frames are JSON"),
+            Message::Text(text) => {
+                return serde_json::from_str(&text).expect("server frames are JSON")
+            }
             Message::Ping(_) | Message::Pong(_) => continue,
             other => panic!("unexpected frame: {other:?}"),
         }
@@ -141,8 +169,15 @@ pub fn is_message_from(frame: &Value, sender: &str) -> bool {
 
 /// Sends a customer message and collects frames until the reply (ai or system) is stored.
 pub async fn exchange(ws: &mut Ws, client_id: &str, text: &str) -> Vec<Value> {
-    send(ws, json!({"type":"message","client_id":client_id,"text":text})).await;
-    recv_until(ws, |f| is_message_from(f, "ai") || is_message_from(f, "system")).await
+    send(
+        ws,
+        json!({"type":"message","client_id":client_id,"text":text}),
+    )
+    .await;
+    recv_until(ws, |f| {
+        is_message_from(f, "ai") || is_message_from(f, "system")
+    })
+    .await
 }
 
 /// Asserts no text frame arrives within `wait`.
@@ -155,7 +190,10 @@ pub async fn assert_silent(ws: &mut Ws, wait: Duration) {
 }
 
 /// Every stored message of a conversation, straight from the database.
-pub async fn stored_messages(app: &TestApp, conversation_id: &str) -> Vec<candor::store::StoredMessage> {
+pub async fn stored_messages(
+    app: &TestApp,
+    conversation_id: &str,
+) -> Vec<candor::store::StoredMessage> {
     let id = candor::domain::ConversationId::parse(conversation_id).expect("id");
     app.store.messages_after(&id, 0).await.expect("messages")
 }

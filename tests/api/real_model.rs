@@ -9,8 +9,12 @@ use serde_json::json;
 use crate::helpers::*;
 
 fn model_path() -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(path.exists(), "the default model is missing: run `python3 models/fetch_model.py` (make test does)");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        path.exists(),
+        "the default model is missing: run `python3 models/fetch_model.py` (make test does)"
+    );
     path
 }
 
@@ -23,7 +27,9 @@ async fn the_real_model_streams_a_reply_that_is_stored_exactly_as_streamed() {
     .await;
     let (mut ws, welcome) = app.hello(json!({"type":"hello","locale":"en"})).await;
     assert_eq!(welcome["ai"], true);
-    assert!(welcome["disclosure"].as_str().is_some_and(|d| d.contains("AI")));
+    assert!(welcome["disclosure"]
+        .as_str()
+        .is_some_and(|d| d.contains("AI")));
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
 
     let frames = exchange(&mut ws, "q1", "What is your return policy?").await;
@@ -32,7 +38,10 @@ async fn the_real_model_streams_a_reply_that_is_stored_exactly_as_streamed() {
     assert_eq!(reply["sender"], "ai", "the model answered: {reply}");
     let deltas: Vec<_> = frames.iter().filter(|f| f["type"] == "delta").collect();
     assert!(deltas.len() > 1, "the reply streamed in several deltas");
-    let streamed: String = deltas.iter().map(|f| f["text"].as_str().unwrap_or_default()).collect();
+    let streamed: String = deltas
+        .iter()
+        .map(|f| f["text"].as_str().unwrap_or_default())
+        .collect();
     let text = reply["text"].as_str().expect("text");
     assert!(!text.trim().is_empty());
     assert_eq!(text, streamed);
@@ -69,7 +78,10 @@ impl ServerProcess {
                 break;
             }
         }
-        Self { child, port: port.expect("the server printed its port") }
+        Self {
+            child,
+            port: port.expect("the server printed its port"),
+        }
     }
 
     fn ws_url(&self) -> String {
@@ -83,7 +95,10 @@ impl ServerProcess {
 }
 
 async fn connect(url: &str) -> Ws {
-    tokio_tungstenite::connect_async(url).await.expect("socket opens").0
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("socket opens")
+        .0
 }
 
 #[tokio::test]
@@ -103,7 +118,11 @@ async fn a_conversation_resumes_after_the_server_process_is_killed_and_restarted
 
     let server = ServerProcess::start(&db_url);
     let mut ws = connect(&server.ws_url()).await;
-    send(&mut ws, json!({"type":"hello","conversation_id":conversation,"last_seq":1})).await;
+    send(
+        &mut ws,
+        json!({"type":"hello","conversation_id":conversation,"last_seq":1}),
+    )
+    .await;
     let welcome = recv(&mut ws).await;
     assert_eq!(welcome["conversation_id"], conversation);
     let replayed = recv(&mut ws).await;

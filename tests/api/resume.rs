@@ -65,9 +65,12 @@ async fn a_conversation_survives_a_server_restart_on_the_same_database() {
     first.store.close().await;
 
     let db_url = first.db_url.clone();
-    let second = spawn_app_with(Some(std::sync::Arc::new(candor::engine::ScriptedEngine::echo())), |s| {
-        s.database_url = db_url;
-    })
+    let second = spawn_app_with(
+        Some(std::sync::Arc::new(candor::engine::ScriptedEngine::echo())),
+        |s| {
+            s.database_url = db_url;
+        },
+    )
     .await;
     let (mut ws, welcome) = second
         .hello(json!({"type":"hello","locale":"de","conversation_id":conversation,"last_seq":0}))

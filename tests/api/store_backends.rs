@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 
 use candor::domain::{ClientId, ConversationId, CustomerId, Locale, OrderId, Purpose};
-use candor::store::{AppendOutcome, NewCustomer, NewMessage, NewOrder, OrderItem, Sender, Store, StoreError};
+use candor::store::{
+    AppendOutcome, NewCustomer, NewMessage, NewOrder, OrderItem, Sender, Store, StoreError,
+};
 use sqlx::Connection;
 
 async fn story(store: Store) {
@@ -18,9 +20,15 @@ async fn story(store: Store) {
         personalization: true,
         marketing: false,
     };
-    assert!(store.upsert_customer(&new_customer, "test").await.expect("create"));
+    assert!(store
+        .upsert_customer(&new_customer, "test")
+        .await
+        .expect("create"));
     new_customer.marketing = true;
-    assert!(!store.upsert_customer(&new_customer, "test").await.expect("replace"));
+    assert!(!store
+        .upsert_customer(&new_customer, "test")
+        .await
+        .expect("replace"));
     let consents = store.consents(&customer).await.expect("consents");
     assert_eq!(consents.get(&Purpose::Personalization), Some(&true));
     assert_eq!(consents.get(&Purpose::Marketing), Some(&true));
@@ -30,18 +38,30 @@ async fn story(store: Store) {
         customer_id: customer.clone(),
         status: "shipped".into(),
         tracking: Some("T-1".into()),
-        items: vec![OrderItem { name: "Mug".into(), qty: 1 }],
+        items: vec![OrderItem {
+            name: "Mug".into(),
+            qty: 1,
+        }],
         total: "9.90".into(),
         placed_at: "2026-11-01T00:00:00Z".into(),
     };
     assert!(store.upsert_order(&order, "test").await.expect("order"));
     let mut stolen = order.clone();
     stolen.customer_id = CustomerId::parse("c_other").expect("id");
-    assert!(matches!(store.upsert_order(&stolen, "test").await, Err(StoreError::NotFound(_))));
-    assert_eq!(store.orders(&customer).await.expect("orders")[0].items, order.items);
+    assert!(matches!(
+        store.upsert_order(&stolen, "test").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store.orders(&customer).await.expect("orders")[0].items,
+        order.items
+    );
 
     let conversation = ConversationId::generate();
-    store.create_conversation(&conversation, Some(&customer), Locale::It).await.expect("conversation");
+    store
+        .create_conversation(&conversation, Some(&customer), Locale::It)
+        .await
+        .expect("conversation");
 
     // Twenty concurrent appends get twenty distinct, gapless seqs.
     let mut tasks = Vec::new();
@@ -94,20 +114,42 @@ async fn story(store: Store) {
         stored += usize::from(task.await.expect("task"));
     }
     assert_eq!(stored, 1);
-    let all = store.messages_after(&conversation, 0).await.expect("messages");
+    let all = store
+        .messages_after(&conversation, 0)
+        .await
+        .expect("messages");
     assert_eq!(all.len(), 21);
-    assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=21).collect::<Vec<_>>());
-    assert_eq!(store.messages_after(&conversation, 19).await.expect("after").len(), 2);
-    let recent = store.recent_messages(&conversation, 3).await.expect("recent");
-    assert_eq!(recent.iter().map(|m| m.seq).collect::<Vec<_>>(), [19, 20, 21]);
+    assert_eq!(
+        all.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=21).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        store
+            .messages_after(&conversation, 19)
+            .await
+            .expect("after")
+            .len(),
+        2
+    );
+    let recent = store
+        .recent_messages(&conversation, 3)
+        .await
+        .expect("recent");
+    assert_eq!(
+        recent.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        [19, 20, 21]
+    );
 }
 
 #[tokio::test]
 async fn the_store_story_holds_on_sqlite() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::connect(&format!("sqlite://{}/nested/store.db", dir.path().display()))
-        .await
-        .expect("connect");
+    let store = Store::connect(&format!(
+        "sqlite://{}/nested/store.db",
+        dir.path().display()
+    ))
+    .await
+    .expect("connect");
     story(store).await;
 }
 
@@ -118,13 +160,26 @@ async fn the_store_story_holds_on_postgres() {
         return;
     };
     let name = format!("candor_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("postgres reachable");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create db");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("url has a database");
-    let store = Store::connect(&format!("{base}/{name}")).await.expect("connect");
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("postgres reachable");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create db");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .expect("url has a database");
+    let store = Store::connect(&format!("{base}/{name}"))
+        .await
+        .expect("connect");
     story(store.clone()).await;
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE {name}")).execute(&mut admin).await.expect("drop db");
+    sqlx::query(&format!("DROP DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("drop db");
 }
 
 #[tokio::test]
@@ -134,9 +189,16 @@ async fn audit_events_are_append_only_on_sqlite() {
     let store = Store::connect(&url).await.expect("connect");
     candor::store::demo::load(&store).await.expect("demo");
     store.close().await;
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("raw connection");
-    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events").fetch_one(&mut conn).await.expect("count");
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("raw connection");
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
     assert!(count.0 > 0, "the demo load is audited");
-    let update = sqlx::query("UPDATE audit_events SET actor = 'someone'").execute(&mut conn).await;
+    let update = sqlx::query("UPDATE audit_events SET actor = 'someone'")
+        .execute(&mut conn)
+        .await;
     assert!(update.is_err(), "audit rows cannot be rewritten");
 }

@@ -39,15 +39,26 @@ impl CustomerBody {
     fn into_new_customer(self, id: CustomerId) -> Result<NewCustomer, ApiError> {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(ApiError::invalid("invalid_name", format!("name must be 1-{MAX_NAME_CHARS} characters")));
+            return Err(ApiError::invalid(
+                "invalid_name",
+                format!("name must be 1-{MAX_NAME_CHARS} characters"),
+            ));
         }
-        let email = self.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+        let email = self
+            .email
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty());
         if let Some(email) = &email {
             let plausible = email.chars().count() <= MAX_EMAIL_CHARS
-                && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+                && email
+                    .split_once('@')
+                    .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
                 && !email.chars().any(char::is_whitespace);
             if !plausible {
-                return Err(ApiError::invalid("invalid_email", "email is not a valid address"));
+                return Err(ApiError::invalid(
+                    "invalid_email",
+                    "email is not a valid address",
+                ));
             }
         }
         Ok(NewCustomer {
@@ -69,9 +80,14 @@ pub async fn put_customer(
     body: web::Json<CustomerBody>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = CustomerId::parse(&path).map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
+    let id = CustomerId::parse(&path)
+        .map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
     let customer = body.into_inner().into_new_customer(id.clone())?;
     let created = state.store.upsert_customer(&customer, "admin").await?;
-    let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
     Ok(response.json(serde_json::json!({ "id": id, "created": created })))
 }

@@ -34,7 +34,10 @@ const MAX_ITEMS: usize = 500;
 fn short_text(field: &'static str, code: &'static str, value: &str) -> Result<String, ApiError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > MAX_FIELD_CHARS {
-        return Err(ApiError::invalid(code, format!("{field} must be 1-{MAX_FIELD_CHARS} characters")));
+        return Err(ApiError::invalid(
+            code,
+            format!("{field} must be 1-{MAX_FIELD_CHARS} characters"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -45,19 +48,36 @@ impl OrderBody {
             Total::Number(n) => n.to_string(),
             Total::Text(t) => t.trim().to_owned(),
         };
-        if total.parse::<f64>().map_or(true, |t| !t.is_finite() || t < 0.0) {
-            return Err(ApiError::invalid("invalid_total", "total must be a non-negative number"));
+        if total
+            .parse::<f64>()
+            .map_or(true, |t| !t.is_finite() || t < 0.0)
+        {
+            return Err(ApiError::invalid(
+                "invalid_total",
+                "total must be a non-negative number",
+            ));
         }
         if self.placed_at.parse::<jiff::Timestamp>().is_err() {
-            return Err(ApiError::invalid("invalid_placed_at", "placed_at must be an RFC 3339 timestamp"));
+            return Err(ApiError::invalid(
+                "invalid_placed_at",
+                "placed_at must be an RFC 3339 timestamp",
+            ));
         }
         if self.items.len() > MAX_ITEMS {
-            return Err(ApiError::invalid("invalid_items", format!("at most {MAX_ITEMS} items")));
+            return Err(ApiError::invalid(
+                "invalid_items",
+                format!("at most {MAX_ITEMS} items"),
+            ));
         }
         let items = self
             .items
             .into_iter()
-            .map(|item| Ok(OrderItem { name: short_text("item name", "invalid_items", &item.name)?, qty: item.qty }))
+            .map(|item| {
+                Ok(OrderItem {
+                    name: short_text("item name", "invalid_items", &item.name)?,
+                    qty: item.qty,
+                })
+            })
             .collect::<Result<_, ApiError>>()?;
         Ok(NewOrder {
             id,
@@ -84,10 +104,16 @@ pub async fn put_order(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer, order) = path.into_inner();
-    let customer = CustomerId::parse(&customer).map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
-    let order = OrderId::parse(&order).map_err(|e| ApiError::invalid("invalid_order_id", e.to_string()))?;
+    let customer = CustomerId::parse(&customer)
+        .map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
+    let order =
+        OrderId::parse(&order).map_err(|e| ApiError::invalid("invalid_order_id", e.to_string()))?;
     let new_order = body.into_inner().into_new_order(order.clone(), customer)?;
     let created = state.store.upsert_order(&new_order, "admin").await?;
-    let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
     Ok(response.json(serde_json::json!({ "id": order, "created": created })))
 }

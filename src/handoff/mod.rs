@@ -1,0 +1,11 @@
+//! Human handoff: business hours, agent tokens and the agents' live feed.
+//! The transitions themselves live with the conversation state machine
+//! (`conversation/handoff.rs`), the one place that decides who answers.
+
+mod agent_hub;
+mod business_hours;
+mod tokens;
+
+pub use agent_hub::{AgentEvent, AgentHub};
+pub use business_hours::{BusinessHours, HoursError};
+pub use tokens::{hash_token, new_token};
