@@ -1,5 +1,6 @@
 //! The `candor` binary: wiring only.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -70,14 +70,17 @@ impl ServerProcess {
             .spawn()
             .expect("candor starts");
         let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
         let mut port = None;
-        for line in BufReader::new(stdout).lines() {
+        for line in lines.by_ref() {
             let line = line.expect("line");
             if let Some(rest) = line.strip_prefix("Candor is listening on http://127.0.0.1:") {
                 port = rest.trim().parse().ok();
                 break;
             }
         }
+        // Keep draining stdout so the server never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
         Self {
             child,
             port: port.expect("the server printed its port"),
