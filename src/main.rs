@@ -65,19 +65,24 @@ async fn serve(config: Option<PathBuf>, demo: bool) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     let host = bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
-    println!("Candor is listening on http://{host}:{}", app.port());
-    println!("  chat socket:  ws://{host}:{}/v1/chat/ws", app.port());
+    let mut banner = format!("Candor is listening on http://{host}:{}\n", app.port());
+    banner += &format!("  chat socket:  ws://{host}:{}/v1/chat/ws\n", app.port());
     if generated_token {
-        println!(
-            "  admin token:  {} (generated; set CANDOR_ADMIN_TOKEN to choose one)",
+        banner += &format!(
+            "  admin token:  {} (generated; set CANDOR_ADMIN_TOKEN to choose one)\n",
             app.admin_token()
         );
     } else {
-        println!("  admin token:  from CANDOR_ADMIN_TOKEN");
+        banner += "  admin token:  from CANDOR_ADMIN_TOKEN\n";
     }
     if demo {
-        println!("  demo shop loaded: customers c_1..c_4 with orders");
+        banner += "  demo shop loaded: customers c_1..c_4 with orders\n";
     }
+    // A closed stdout (e.g. a supervisor that stopped reading) must not stop the server.
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush());
     let handle = app.handle();
     actix_web::rt::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;

@@ -118,6 +118,8 @@ pub struct ModelTokenizer {
     add_bos: bool,
     strip_leading_space: bool,
     warnings: Vec<String>,
+    /// Text of every special token, longest first.
+    special_texts: Vec<String>,
 }
 
 impl std::fmt::Debug for ModelTokenizer {
@@ -208,6 +210,7 @@ impl ModelTokenizer {
         // Special: control and user-defined tokens, bos/eos whatever their type, and
         // unk/pad unless they are ordinary text tokens (some files point pad at "!").
         let mut specials: Vec<AddedToken> = Vec::new();
+        let mut special_texts: Vec<String> = Vec::new();
         for (id, (tok, &ty)) in (0u32..).zip(tokens.iter().zip(&types)) {
             let special = ty == TYPE_CONTROL
                 || ty == TYPE_USER_DEFINED
@@ -219,7 +222,10 @@ impl ModelTokenizer {
             }
             // Matched on the raw text, before any `▁` normalization (as llama.cpp does).
             specials.push(AddedToken::from(tok.clone(), true));
+            special_texts.push(tok.clone());
         }
+        // Longest first, so stripping never leaves the tail of a longer token.
+        special_texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
         inner
             .add_special_tokens(specials)
             .map_err(TokenizerError::Build)?;
@@ -234,7 +240,28 @@ impl ModelTokenizer {
             add_bos,
             strip_leading_space: strip,
             warnings,
+            special_texts,
         })
+    }
+
+    /// `text` with every special token's text removed, so content typed by a
+    /// visitor can never become a control token (e.g. a forged
+    /// `<|im_start|>system` turn). Repeated until nothing is left to remove,
+    /// since removing one token can join the halves of another.
+    pub fn strip_special_texts(&self, text: &str) -> String {
+        let mut current = text.to_owned();
+        loop {
+            let mut next = current.clone();
+            for special in &self.special_texts {
+                if next.contains(special.as_str()) {
+                    next = next.replace(special.as_str(), "");
+                }
+            }
+            if next == current {
+                return next;
+            }
+            current = next;
+        }
     }
 
     /// Encodes `text` to ids. Special/control tokens written in the text (e.g.

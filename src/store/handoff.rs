@@ -37,6 +37,8 @@ pub struct HandoffEvent {
     pub at: i64,
 }
 
+type QueueRow = (String, Option<String>, Option<String>, i64, String);
+
 impl Store {
     async fn transition<'q>(
         &self,
@@ -152,7 +154,7 @@ impl Store {
 
     /// The queue, oldest first, with positions.
     pub async fn queue(&self) -> Result<Vec<QueueEntry>, StoreError> {
-        let rows: Vec<(String, Option<String>, Option<String>, i64, String)> = sqlx::query_as(
+        let rows: Vec<QueueRow> = sqlx::query_as(
             "SELECT id, customer_id, handoff_reason, queued_at, locale FROM conversations \
              WHERE state = 'queued' ORDER BY queued_at, id",
         )

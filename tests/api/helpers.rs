@@ -30,16 +30,17 @@ pub struct TestApp {
 
 /// Settings for a test: port 0, a fresh SQLite file in `dir`.
 pub fn test_settings(dir: &tempfile::TempDir) -> Settings {
-    let mut settings = Settings::default();
-    settings.bind = "127.0.0.1:0".into();
-    settings.database_url = format!("sqlite://{}/candor.db", dir.path().display());
-    settings.model = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    settings.prompts_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts");
-    settings.admin_token = Some("test-admin-token".to_string().into());
-    settings.widget_secret = Some("test-widget-secret".to_string().into());
-    settings.allowed_origins = vec!["https://shop.example".into()];
-    settings
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: format!("sqlite://{}/candor.db", dir.path().display()),
+        model: root.join("models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+        prompts_dir: root.join("prompts"),
+        admin_token: Some("test-admin-token".to_string().into()),
+        widget_secret: Some("test-widget-secret".to_string().into()),
+        allowed_origins: vec!["https://shop.example".into()],
+        ..Settings::default()
+    }
 }
 
 /// Starts an app with the scripted echo engine and the demo shop.

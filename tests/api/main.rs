@@ -9,3 +9,4 @@ mod helpers;
 mod real_model;
 mod resume;
 mod store_backends;
+mod tokenizer_gguf;
