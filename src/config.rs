@@ -35,6 +35,8 @@ pub struct Settings {
     pub engine: EngineSettings,
     /// Human handoff settings.
     pub handoff: HandoffSettings,
+    /// Which fields each purpose may use, and extra protected fields.
+    pub personalization: crate::personalization::PersonalizationSettings,
 }
 
 /// When humans are on duty and how handoffs are assigned.
@@ -104,6 +106,7 @@ impl Default for Settings {
             shop_name: "Candor Demo Shop".into(),
             engine: EngineSettings::default(),
             handoff: HandoffSettings::default(),
+            personalization: Default::default(),
         }
     }
 }

@@ -18,6 +18,9 @@ use crate::gateway::{AllowedOrigins, WidgetSigner};
 use crate::guard::handoff_intent::{HandoffPhrases, HandoffPhrasesError};
 use crate::guard::{NoticeError, Notices};
 use crate::handoff::{BusinessHours, HoursError};
+use crate::personalization::{
+    FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
+};
 use crate::prompt::{PromptBuilder, PromptError};
 use crate::routes::{self, AdminToken, ApiError};
 use crate::store::{demo, Store, StoreError};
@@ -62,6 +65,12 @@ pub enum StartupError {
     /// The handoff phrase lists are malformed.
     #[error("handoff phrases: {0}")]
     Phrases(#[from] HandoffPhrasesError),
+    /// The personalization allow-lists are invalid.
+    #[error("personalization: {0}")]
+    Policy(#[from] PolicyError),
+    /// The purpose keyword file is invalid.
+    #[error("purposes: {0}")]
+    Purposes(#[from] PurposeKeywordsError),
     /// The listener could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -125,6 +134,10 @@ impl Application {
             notices,
             phrases: HandoffPhrases::load(&settings.prompts_dir)?,
             sampling: SamplingParams::from(&settings.engine),
+            personalization: Personalization {
+                policy: FieldPolicy::new(&settings.personalization)?,
+                keywords: PurposeKeywords::load(&settings.prompts_dir)?,
+            },
             handoff: HandoffPolicy {
                 hours,
                 auto_assign: settings.handoff.auto_assign,

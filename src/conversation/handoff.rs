@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::{ConversationError, ConversationEvent, ConversationService};
 use crate::domain::{ConversationId, MessageText};
-use crate::guard::handoff_intent::{normalize, Intent};
 use crate::guard::LocaleTexts;
 use crate::handoff::AgentEvent;
 use crate::store::{
@@ -53,54 +52,6 @@ pub enum HandoffStatus {
 }
 
 impl ConversationService {
-    /// Decides who handles a customer message while the AI is in charge:
-    /// a request for a person queues the conversation, a sign that the AI is
-    /// not helping offers a person, anything else goes to the model.
-    pub(super) async fn route_bot_message(
-        self: &Arc<Self>,
-        record: &ConversationRecord,
-        message: &StoredMessage,
-    ) -> Result<(), ConversationError> {
-        let texts = self.notices.get(record.locale);
-        match self.phrases.detect(record.locale, &message.text) {
-            Some(Intent::Human) => {
-                self.request_handoff(&record.id, "customer_asked").await?;
-                return Ok(());
-            }
-            Some(Intent::Dissatisfied) => {
-                self.post_notice(&record.id, &texts.offer_human).await?;
-                return Ok(());
-            }
-            None => {}
-        }
-        if self.asked_again_after_answer(&record.id, message).await? {
-            self.post_notice(&record.id, &texts.offer_human).await?;
-            return Ok(());
-        }
-        let service = Arc::clone(self);
-        let (conversation, locale) = (record.id.clone(), record.locale);
-        tokio::spawn(async move { service.ai_turn(conversation, locale).await });
-        Ok(())
-    }
-
-    /// The same question as the last one, right after the AI answered it.
-    async fn asked_again_after_answer(
-        &self,
-        conversation: &ConversationId,
-        message: &StoredMessage,
-    ) -> Result<bool, ConversationError> {
-        let recent = self.store.recent_messages(conversation, 6).await?;
-        let mut earlier = recent.iter().rev().filter(|m| m.seq < message.seq);
-        let Some(previous) = earlier.next() else {
-            return Ok(false);
-        };
-        if previous.sender != Sender::Ai {
-            return Ok(false);
-        }
-        let last_question = earlier.find(|m| m.sender == Sender::Customer);
-        Ok(last_question.is_some_and(|q| normalize(&q.text) == normalize(&message.text)))
-    }
-
     /// Puts the conversation in the human queue (idempotent) and tells
     /// everyone. Outside business hours the customer is told so honestly.
     #[tracing::instrument(skip_all, fields(conversation_id = %conversation, reason))]

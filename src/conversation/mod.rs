@@ -2,9 +2,11 @@
 //! (the AI, or nobody while a human is on it), and the live event fan-out to
 //! every socket watching a conversation.
 
+mod context;
 mod error;
 mod handoff;
 mod hub;
+mod router;
 mod service;
 mod summary;
 mod turn;

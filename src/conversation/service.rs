@@ -11,6 +11,7 @@ use crate::engine::{Generator, SamplingParams};
 use crate::guard::handoff_intent::HandoffPhrases;
 use crate::guard::Notices;
 use crate::handoff::{AgentEvent, AgentHub, BusinessHours};
+use crate::personalization::Personalization;
 use crate::prompt::PromptBuilder;
 use crate::store::{
     AppendOutcome, ConversationRecord, ConversationState, NewMessage, Sender, Store, StoredMessage,
@@ -86,6 +87,8 @@ pub struct ServiceParts {
     pub sampling: SamplingParams,
     /// Handoff rules.
     pub handoff: HandoffPolicy,
+    /// Consent-aware personalization rules.
+    pub personalization: Personalization,
 }
 
 /// Conversation logic shared by every socket.
@@ -97,6 +100,7 @@ pub struct ConversationService {
     pub(super) phrases: HandoffPhrases,
     pub(super) sampling: SamplingParams,
     pub(super) handoff: HandoffPolicy,
+    pub(super) personalization: Personalization,
     pub(super) hub: Hub,
     pub(super) agents: AgentHub,
     pub(super) turn_locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
@@ -118,6 +122,7 @@ impl ConversationService {
             phrases: parts.phrases,
             sampling: parts.sampling,
             handoff: parts.handoff,
+            personalization: parts.personalization,
             hub: Hub::default(),
             agents: AgentHub::default(),
             turn_locks: Mutex::new(HashMap::new()),

@@ -31,16 +31,26 @@ impl ConversationService {
         locale: Locale,
     ) -> Result<(), super::ConversationError> {
         // A human may have taken over while this turn waited.
-        match self.store.conversation(conversation).await? {
-            Some(record) if record.state == ConversationState::Bot => {}
+        let record = match self.store.conversation(conversation).await? {
+            Some(record) if record.state == ConversationState::Bot => record,
             _ => return Ok(()),
-        }
+        };
         let texts = self.notices.get(locale);
         let history = self
             .store
             .recent_messages(conversation, HISTORY_MESSAGES)
             .await?;
-        let messages = match self.prompts.build(&texts.language_name, &history) {
+        let question = history
+            .iter()
+            .rev()
+            .find(|m| m.sender == Sender::Customer)
+            .map(|m| m.text.as_str());
+        let context = self
+            .consented_context(&record, question.unwrap_or_default())
+            .await?;
+        let mut why = context.why().clone();
+        why.sources.push("shop_policies".into());
+        let messages = match self.prompts.build(&texts.language_name, &context, &history) {
             Ok(messages) => messages,
             Err(error) => {
                 tracing::error!(%error, "prompt could not be built");
@@ -109,7 +119,7 @@ impl ConversationService {
                 sender: Sender::Ai,
                 text: &reply,
                 client_id: None,
-                why: None,
+                why: Some(why.to_json()),
             })
             .await?;
         self.hub.publish(

@@ -100,6 +100,11 @@ pub enum ServerFrame {
         client_id: Option<String>,
         /// When it was stored (Unix ms).
         created_at: i64,
+        /// For AI messages: what the reply was built from (purposes, fields,
+        /// records, sources). Purposes, fields and records are empty when no
+        /// personal data was used.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        why: Option<serde_json::Value>,
     },
     /// The handoff state changed, or the queue position moved.
     Handoff {
@@ -139,6 +144,7 @@ impl ServerFrame {
             text: m.text.clone(),
             client_id: m.client_id.clone(),
             created_at: m.created_at,
+            why: m.why.clone(),
         }
     }
 

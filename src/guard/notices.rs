@@ -37,6 +37,26 @@ pub struct LocaleTexts {
     pub unattended: String,
     /// The AI seems not to help: offer a person.
     pub offer_human: String,
+    /// Ways of asking "why did you say that?" (matched normalized).
+    pub why_phrases: Vec<String>,
+    /// No AI reply to explain yet.
+    pub why_no_reply: String,
+    /// The last reply used no personal data.
+    pub why_none: String,
+    /// The last reply used personal data (`{items}`).
+    pub why_used: String,
+    /// Item: support data (`{records}`).
+    pub why_support: String,
+    /// Item: personalization data (`{fields}`).
+    pub why_personalization: String,
+    /// Item: marketing data (`{fields}`).
+    pub why_marketing: String,
+    /// Consent saved (`{personalization}`, `{marketing}`).
+    pub consent_updated: String,
+    /// "on" for consent_updated.
+    pub consent_on: String,
+    /// "off" for consent_updated.
+    pub consent_off: String,
 }
 
 impl LocaleTexts {
@@ -153,6 +173,15 @@ impl Notices {
             ("out_of_hours", &texts.out_of_hours),
             ("unattended", &texts.unattended),
             ("offer_human", &texts.offer_human),
+            ("why_no_reply", &texts.why_no_reply),
+            ("why_none", &texts.why_none),
+            ("why_used", &texts.why_used),
+            ("why_support", &texts.why_support),
+            ("why_personalization", &texts.why_personalization),
+            ("why_marketing", &texts.why_marketing),
+            ("consent_updated", &texts.consent_updated),
+            ("consent_on", &texts.consent_on),
+            ("consent_off", &texts.consent_off),
         ] {
             if text.trim().is_empty() {
                 return Err(invalid(format!("{name} must not be empty")));

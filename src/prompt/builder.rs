@@ -6,6 +6,7 @@ use std::path::Path;
 use minijinja::Environment;
 
 use crate::engine::ChatMessage;
+use crate::personalization::ConsentedContext;
 use crate::store::{Sender, StoredMessage};
 
 /// Why prompts could not be loaded or rendered.
@@ -62,18 +63,24 @@ impl PromptBuilder {
             shop_name: shop_name.to_owned(),
             policies: policies.trim().to_owned(),
         };
-        builder.system_prompt("English")?;
+        builder.system_prompt("English", &ConsentedContext::none())?;
         Ok(builder)
     }
 
-    /// The system prompt for a reply in `language`.
-    pub fn system_prompt(&self, language: &str) -> Result<String, PromptError> {
+    /// The system prompt for a reply in `language`, with the consented
+    /// customer context (the only way personal data enters a prompt).
+    pub fn system_prompt(
+        &self,
+        language: &str,
+        context: &ConsentedContext,
+    ) -> Result<String, PromptError> {
         let template = self.env.get_template(SYSTEM_TEMPLATE)?;
         Ok(template
             .render(minijinja::context! {
                 shop_name => &self.shop_name,
                 policies => &self.policies,
                 language => language,
+                customer_context => context.prompt_lines(),
             })?
             .trim()
             .to_owned())
@@ -86,11 +93,12 @@ impl PromptBuilder {
     pub fn build(
         &self,
         language: &str,
+        context: &ConsentedContext,
         history: &[StoredMessage],
     ) -> Result<Vec<ChatMessage>, PromptError> {
         let mut messages = vec![ChatMessage {
             role: "system".into(),
-            content: self.system_prompt(language)?,
+            content: self.system_prompt(language, context)?,
         }];
         for message in history {
             let role = match message.sender {
@@ -143,7 +151,9 @@ mod tests {
             msg(3, Sender::System, "busy notice"),
             msg(4, Sender::Ai, "hello"),
         ];
-        let messages = builder.build("French", &history).expect("built");
+        let messages = builder
+            .build("French", &ConsentedContext::none(), &history)
+            .expect("built");
         let roles: Vec<_> = messages.iter().map(|m| m.role.as_str()).collect();
         assert_eq!(roles, ["system", "user", "assistant"]);
         assert_eq!(messages[0].content, "Shop Tea in French. P");

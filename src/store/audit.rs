@@ -20,6 +20,8 @@ pub enum AuditCode {
     AgentCreated,
     /// An agent opened a conversation and the customer context it may see.
     AgentViewedConversation,
+    /// Customer data was read into a prompt (detail: purposes, fields, records).
+    ContextRead,
 }
 
 impl AuditCode {
@@ -32,6 +34,7 @@ impl AuditCode {
             AuditCode::ConversationStarted => "conversation_started",
             AuditCode::AgentCreated => "agent_created",
             AuditCode::AgentViewedConversation => "agent_viewed_conversation",
+            AuditCode::ContextRead => "context_read",
         }
     }
 }
