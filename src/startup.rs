@@ -15,7 +15,7 @@ use crate::conversation::{
 use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
 use crate::gateway::customer_socket::SocketContext;
 use crate::gateway::{AllowedOrigins, WidgetSigner};
-use crate::guard::handoff_intent::{HandoffPhrases, HandoffPhrasesError};
+use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{NoticeError, Notices};
 use crate::handoff::{BusinessHours, HoursError};
 use crate::personalization::{
@@ -64,7 +64,7 @@ pub enum StartupError {
     Hours(#[from] HoursError),
     /// The handoff phrase lists are malformed.
     #[error("handoff phrases: {0}")]
-    Phrases(#[from] HandoffPhrasesError),
+    Phrases(#[from] PhraseError),
     /// The personalization allow-lists are invalid.
     #[error("personalization: {0}")]
     Policy(#[from] PolicyError),
@@ -132,7 +132,8 @@ impl Application {
             engine,
             prompts,
             notices,
-            phrases: HandoffPhrases::load(&settings.prompts_dir)?,
+            phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
+            identity: PhraseBook::load(&settings.prompts_dir, Book::Identity)?,
             sampling: SamplingParams::from(&settings.engine),
             personalization: Personalization {
                 policy: FieldPolicy::new(&settings.personalization)?,

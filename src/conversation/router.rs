@@ -1,14 +1,14 @@
 //! Who handles a customer message while the AI is in charge. Deterministic
 //! checks run before the model: a request for a person queues the
-//! conversation, "why did you say that?" gets an explanation built from the
-//! stored `why` record, signs that the AI is not helping offer a person;
-//! anything else goes to the model.
+//! conversation, "are you a human?" gets the truth, "why did you say that?"
+//! gets an explanation built from the stored `why` record, signs that the AI
+//! is not helping offer a person; anything else goes to the model.
 
 use std::sync::Arc;
 
 use super::{ConversationError, ConversationService};
 use crate::domain::ConversationId;
-use crate::guard::handoff_intent::{normalize, Intent};
+use crate::guard::phrases::{normalize, Intent};
 use crate::personalization::{asks_why, explain, WhyRecord};
 use crate::store::{ConversationRecord, Sender, StoredMessage};
 
@@ -28,7 +28,11 @@ impl ConversationService {
             Some(Intent::Dissatisfied) => {
                 return self.post_notice(&record.id, &texts.offer_human).await
             }
-            None => {}
+            Some(Intent::Identity) | None => {}
+        }
+        // Identity questions and role-play set-ups get the truth, never the model.
+        if self.identity.detect(record.locale, &message.text) == Some(Intent::Identity) {
+            return self.post_notice(&record.id, &texts.identity_answer).await;
         }
         if asks_why(&self.notices, record.locale, &message.text) {
             let why = self.last_ai_why(&record.id).await?;

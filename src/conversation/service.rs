@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 use super::{ConversationError, ConversationEvent, Hub};
 use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
 use crate::engine::{Generator, SamplingParams};
-use crate::guard::handoff_intent::HandoffPhrases;
+use crate::guard::phrases::PhraseBook;
 use crate::guard::Notices;
 use crate::handoff::{AgentEvent, AgentHub, BusinessHours};
 use crate::personalization::Personalization;
@@ -82,7 +82,9 @@ pub struct ServiceParts {
     /// Fixed texts per locale.
     pub notices: Notices,
     /// Handoff phrase lists.
-    pub phrases: HandoffPhrases,
+    pub phrases: PhraseBook,
+    /// "Am I talking to a bot?" phrase lists.
+    pub identity: PhraseBook,
     /// Sampling for AI replies.
     pub sampling: SamplingParams,
     /// Handoff rules.
@@ -97,7 +99,8 @@ pub struct ConversationService {
     pub(super) engine: Arc<dyn Generator>,
     pub(super) prompts: PromptBuilder,
     pub(super) notices: Notices,
-    pub(super) phrases: HandoffPhrases,
+    pub(super) phrases: PhraseBook,
+    pub(super) identity: PhraseBook,
     pub(super) sampling: SamplingParams,
     pub(super) handoff: HandoffPolicy,
     pub(super) personalization: Personalization,
@@ -120,6 +123,7 @@ impl ConversationService {
             prompts: parts.prompts,
             notices: parts.notices,
             phrases: parts.phrases,
+            identity: parts.identity,
             sampling: parts.sampling,
             handoff: parts.handoff,
             personalization: parts.personalization,

@@ -1,7 +1,7 @@
 //! Deterministic guarantees enforced outside the model: the AI disclosure and
 //! the fixed notices Candor shows instead of model output.
 
-pub mod handoff_intent;
 mod notices;
+pub mod phrases;
 
 pub use notices::{LocaleTexts, NoticeError, Notices};

@@ -37,6 +37,8 @@ pub struct LocaleTexts {
     pub unattended: String,
     /// The AI seems not to help: offer a person.
     pub offer_human: String,
+    /// The truthful answer to "are you a human?" (must name the AI).
+    pub identity_answer: String,
     /// Ways of asking "why did you say that?" (matched normalized).
     pub why_phrases: Vec<String>,
     /// No AI reply to explain yet.
@@ -155,11 +157,16 @@ impl Notices {
             reason,
         };
         let texts: LocaleTexts = toml::from_str(source).map_err(|e| invalid(e.to_string()))?;
-        if !texts.disclosure.contains(ai_marker(locale)) {
-            return Err(invalid(format!(
-                "the disclosure must say the assistant is an AI (contain {:?})",
-                ai_marker(locale)
-            )));
+        for (name, text) in [
+            ("disclosure", &texts.disclosure),
+            ("identity_answer", &texts.identity_answer),
+        ] {
+            if !text.contains(ai_marker(locale)) {
+                return Err(invalid(format!(
+                    "the {name} must say the assistant is an AI (contain {:?})",
+                    ai_marker(locale)
+                )));
+            }
         }
         for (name, text) in [
             ("busy", &texts.busy),

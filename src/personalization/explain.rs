@@ -3,7 +3,7 @@
 
 use super::WhyRecord;
 use crate::domain::{Locale, Purpose};
-use crate::guard::handoff_intent::normalize;
+use crate::guard::phrases::normalize;
 use crate::guard::{LocaleTexts, Notices};
 
 /// Whether `text` asks why the assistant said something (any locale's phrases).

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::domain::Purpose;
-use crate::guard::handoff_intent::normalize;
+use crate::guard::phrases::normalize;
 
 /// Keyword lists per purpose, normalized once at load.
 #[derive(Debug, Clone)]
