@@ -134,6 +134,7 @@ impl Application {
             notices,
             phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
             identity: PhraseBook::load(&settings.prompts_dir, Book::Identity)?,
+            output_rules: PhraseBook::load(&settings.prompts_dir, Book::Output)?,
             sampling: SamplingParams::from(&settings.engine),
             personalization: Personalization {
                 policy: FieldPolicy::new(&settings.personalization)?,

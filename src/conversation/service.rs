@@ -85,6 +85,8 @@ pub struct ServiceParts {
     pub phrases: PhraseBook,
     /// "Am I talking to a bot?" phrase lists.
     pub identity: PhraseBook,
+    /// Output rules: human claims and fake urgency.
+    pub output_rules: PhraseBook,
     /// Sampling for AI replies.
     pub sampling: SamplingParams,
     /// Handoff rules.
@@ -101,6 +103,7 @@ pub struct ConversationService {
     pub(super) notices: Notices,
     pub(super) phrases: PhraseBook,
     pub(super) identity: PhraseBook,
+    pub(super) output_rules: PhraseBook,
     pub(super) sampling: SamplingParams,
     pub(super) handoff: HandoffPolicy,
     pub(super) personalization: Personalization,
@@ -124,6 +127,7 @@ impl ConversationService {
             notices: parts.notices,
             phrases: parts.phrases,
             identity: parts.identity,
+            output_rules: parts.output_rules,
             sampling: parts.sampling,
             handoff: parts.handoff,
             personalization: parts.personalization,

@@ -8,6 +8,7 @@ use super::service::HISTORY_MESSAGES;
 use super::{ConversationEvent, ConversationService};
 use crate::domain::{ConversationId, Locale};
 use crate::engine::{EngineError, EngineEvent, GenerationRequest};
+use crate::guard::{AllowedIdentifiers, GuardReport, OutputGuard};
 use crate::store::{ConversationState, NewMessage, Sender};
 
 impl ConversationService {
@@ -73,19 +74,26 @@ impl ConversationService {
             }
         };
         let id = uuid::Uuid::new_v4().to_string();
-        let mut reply = String::new();
+        let own_texts = history
+            .iter()
+            .filter(|m| m.sender == Sender::Customer)
+            .map(|m| m.text.as_str());
+        let allowed = AllowedIdentifiers::from_texts(
+            context
+                .prompt_lines()
+                .iter()
+                .map(String::as_str)
+                .chain(own_texts)
+                .chain([self.prompts.policies()]),
+        );
+        let mut guard = OutputGuard::new(&self.output_rules, locale, &texts.ai_reminder, allowed);
         let mut finished = false;
         while let Some(event) = stream.recv().await {
             match event {
                 EngineEvent::Delta(text) => {
-                    reply.push_str(&text);
-                    self.hub.publish(
-                        conversation,
-                        ConversationEvent::Delta {
-                            id: id.clone(),
-                            text,
-                        },
-                    );
+                    if let Some(text) = guard.push(&text) {
+                        self.publish_delta(conversation, &id, text);
+                    }
                 }
                 EngineEvent::Done(_) => {
                     finished = true;
@@ -100,15 +108,22 @@ impl ConversationService {
         if !finished {
             return self.post_notice(conversation, &texts.engine_failed).await;
         }
+        if let Some(text) = guard.finish() {
+            self.publish_delta(conversation, &id, text);
+        }
+        let report = guard.report();
+        if *report != GuardReport::default() {
+            tracing::warn!(
+                human_claims = report.human_claims,
+                urgency_removed = report.urgency_removed,
+                identifiers_redacted = report.identifiers_redacted,
+                "output guard changed a reply"
+            );
+        }
+        let mut reply = guard.text().to_owned();
         if reply.trim().is_empty() {
             let fallback = texts.empty_reply.clone();
-            self.hub.publish(
-                conversation,
-                ConversationEvent::Delta {
-                    id: id.clone(),
-                    text: fallback.clone(),
-                },
-            );
+            self.publish_delta(conversation, &id, fallback.clone());
             reply.push_str(&fallback);
         }
         let stored = self
@@ -127,6 +142,16 @@ impl ConversationService {
             ConversationEvent::Message(stored.message().clone()),
         );
         Ok(())
+    }
+
+    fn publish_delta(&self, conversation: &ConversationId, id: &str, text: String) {
+        self.hub.publish(
+            conversation,
+            ConversationEvent::Delta {
+                id: id.to_owned(),
+                text,
+            },
+        );
     }
 
     /// Stores and announces one of Candor's own notices.

@@ -43,7 +43,7 @@ impl MessageText {
 }
 
 /// Whether a character may appear in stored text.
-pub(crate) fn is_allowed(c: char) -> bool {
+pub fn is_allowed(c: char) -> bool {
     if c == '\n' || c == '\t' {
         return true;
     }

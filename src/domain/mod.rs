@@ -15,7 +15,7 @@ pub use client_id::ClientId;
 pub use conversation_id::ConversationId;
 pub use customer_id::CustomerId;
 pub use locale::Locale;
-pub use message_text::{MessageText, MAX_MESSAGE_CHARS};
+pub use message_text::{is_allowed as is_allowed_char, MessageText, MAX_MESSAGE_CHARS};
 pub use order_id::OrderId;
 pub use purpose::Purpose;
 

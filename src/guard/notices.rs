@@ -39,6 +39,8 @@ pub struct LocaleTexts {
     pub offer_human: String,
     /// The truthful answer to "are you a human?" (must name the AI).
     pub identity_answer: String,
+    /// Replaces a sentence in which the model claims to be human (must name the AI).
+    pub ai_reminder: String,
     /// Ways of asking "why did you say that?" (matched normalized).
     pub why_phrases: Vec<String>,
     /// No AI reply to explain yet.

@@ -34,17 +34,29 @@ pub enum Intent {
     /// The visitor asks whether they are talking to a bot or a person (or
     /// tries to make the assistant pretend to be a person).
     Identity,
+    /// Model output claims to be a person, or to have a human name, body or feelings.
+    Claim,
+    /// Model output uses fake urgency or scarcity.
+    Urgency,
 }
 
 impl Intent {
     /// Which intent wins when a message matches several.
-    const PRIORITY: [Intent; 3] = [Intent::Human, Intent::Identity, Intent::Dissatisfied];
+    const PRIORITY: [Intent; 5] = [
+        Intent::Human,
+        Intent::Identity,
+        Intent::Dissatisfied,
+        Intent::Claim,
+        Intent::Urgency,
+    ];
 
     fn from_kind(kind: &str) -> Option<Self> {
         match kind {
             "human" => Some(Intent::Human),
             "dissatisfied" => Some(Intent::Dissatisfied),
             "identity" => Some(Intent::Identity),
+            "claim" => Some(Intent::Claim),
+            "urgency" => Some(Intent::Urgency),
             _ => None,
         }
     }
@@ -253,6 +265,8 @@ pub enum Book {
     Handoff,
     /// `prompts/identity/`: "am I talking to a bot?".
     Identity,
+    /// `prompts/output/`: human claims and fake urgency in model output.
+    Output,
 }
 
 impl Book {
@@ -260,6 +274,7 @@ impl Book {
         match self {
             Book::Handoff => "handoff",
             Book::Identity => "identity",
+            Book::Output => "output",
         }
     }
 }
@@ -344,6 +359,13 @@ fn parse_builtin(book: Book, locale: Locale) -> Result<PhraseList, PhraseError> 
         (Book::Identity, Locale::Pt) => include_str!("../../prompts/identity/pt.txt"),
         (Book::Identity, Locale::It) => include_str!("../../prompts/identity/it.txt"),
         (Book::Identity, Locale::Nl) => include_str!("../../prompts/identity/nl.txt"),
+        (Book::Output, Locale::En) => include_str!("../../prompts/output/en.txt"),
+        (Book::Output, Locale::Es) => include_str!("../../prompts/output/es.txt"),
+        (Book::Output, Locale::Fr) => include_str!("../../prompts/output/fr.txt"),
+        (Book::Output, Locale::De) => include_str!("../../prompts/output/de.txt"),
+        (Book::Output, Locale::Pt) => include_str!("../../prompts/output/pt.txt"),
+        (Book::Output, Locale::It) => include_str!("../../prompts/output/it.txt"),
+        (Book::Output, Locale::Nl) => include_str!("../../prompts/output/nl.txt"),
     };
     PhraseList::parse(
         &format!("built-in {}/{}.txt", book.folder(), locale.code()),

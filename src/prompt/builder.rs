@@ -86,6 +86,11 @@ impl PromptBuilder {
             .to_owned())
     }
 
+    /// The shop policies text (non-personal knowledge the model may quote).
+    pub fn policies(&self) -> &str {
+        &self.policies
+    }
+
     /// System prompt plus history. Customer messages become `user` turns,
     /// AI and agent messages `assistant` turns; Candor's own notices are left
     /// out (they are not the assistant's words). Consecutive turns of one

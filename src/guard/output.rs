@@ -1,0 +1,219 @@
+//! The output guard: every AI reply passes through it, streamed deltas
+//! included. Text is held back until a sentence is complete, then checked:
+//! a claim to be human (or to have a human name, body or feelings) is
+//! replaced by the AI disclosure, fake urgency or scarcity is removed,
+//! foreign identifiers are redacted, control and bidi characters stripped.
+//! Only checked text is ever sent.
+
+use super::identifiers::AllowedIdentifiers;
+use super::phrases::{Intent, PhraseBook};
+use crate::domain::Locale;
+
+/// A sentence longer than this is checked at its last space even without
+/// an end mark, so the hold-back window stays bounded.
+const MAX_HELD_CHARS: usize = 240;
+
+/// What the guard changed in a reply (for logs, metrics and tests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardReport {
+    /// Sentences replaced by the disclosure.
+    pub human_claims: usize,
+    /// Sentences removed for fake urgency.
+    pub urgency_removed: usize,
+    /// Identifiers redacted.
+    pub identifiers_redacted: usize,
+}
+
+/// Filters one reply.
+pub struct OutputGuard<'a> {
+    rules: &'a PhraseBook,
+    locale: Locale,
+    disclosure: &'a str,
+    allowed: AllowedIdentifiers,
+    held: String,
+    sent: String,
+    report: GuardReport,
+}
+
+impl<'a> OutputGuard<'a> {
+    /// A guard for a reply in `locale`; `disclosure` replaces human claims.
+    pub fn new(
+        rules: &'a PhraseBook,
+        locale: Locale,
+        disclosure: &'a str,
+        allowed: AllowedIdentifiers,
+    ) -> Self {
+        Self {
+            rules,
+            locale,
+            disclosure,
+            allowed,
+            held: String::new(),
+            sent: String::new(),
+            report: GuardReport::default(),
+        }
+    }
+
+    /// Takes more model text; returns the checked text that may be sent now.
+    pub fn push(&mut self, delta: &str) -> Option<String> {
+        self.held
+            .extend(delta.chars().filter(|c| crate::domain::is_allowed_char(*c)));
+        let mut out = String::new();
+        while let Some(end) = sentence_end(&self.held) {
+            let sentence: String = self.held.drain(..end).collect();
+            out.push_str(&self.check(&sentence));
+        }
+        self.emit(out)
+    }
+
+    /// Flushes the held text at the end of the reply.
+    pub fn finish(&mut self) -> Option<String> {
+        let rest = std::mem::take(&mut self.held);
+        let out = self.check(&rest);
+        self.emit(out)
+    }
+
+    /// Everything sent so far (the text to store).
+    pub fn text(&self) -> &str {
+        &self.sent
+    }
+
+    /// What was changed.
+    pub fn report(&self) -> &GuardReport {
+        &self.report
+    }
+
+    fn emit(&mut self, out: String) -> Option<String> {
+        if out.is_empty() {
+            return None;
+        }
+        self.sent.push_str(&out);
+        Some(out)
+    }
+
+    fn check(&mut self, sentence: &str) -> String {
+        if sentence.trim().is_empty() {
+            return sentence.to_owned();
+        }
+        match self.rules.detect(self.locale, sentence) {
+            Some(Intent::Claim) => {
+                self.report.human_claims += 1;
+                if self.sent.contains(self.disclosure) {
+                    return String::new();
+                }
+                let lead = if self.sent.is_empty() || self.sent.ends_with(char::is_whitespace) {
+                    ""
+                } else {
+                    " "
+                };
+                return format!("{lead}{} ", self.disclosure);
+            }
+            Some(Intent::Urgency) => {
+                self.report.urgency_removed += 1;
+                return String::new();
+            }
+            _ => {}
+        }
+        let (clean, redacted) = self.allowed.redact(sentence);
+        self.report.identifiers_redacted += redacted;
+        clean
+    }
+}
+
+/// Byte index just past the first complete sentence in `text`, if any: an
+/// end mark followed by whitespace, a newline, or a long run without one.
+fn sentence_end(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            return Some(i + 1);
+        }
+        if matches!(c, '.' | '!' | '?' | '。' | '！' | '？') {
+            if let Some(&(j, next)) = chars.peek() {
+                if next.is_whitespace() {
+                    return Some(j + next.len_utf8());
+                }
+            }
+        }
+    }
+    if text.chars().count() > MAX_HELD_CHARS {
+        return text.rfind(' ').map(|i| i + 1);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard::phrases::Book;
+
+    fn run(deltas: &[&str], allowed: AllowedIdentifiers) -> (Vec<String>, String, GuardReport) {
+        let book = PhraseBook::builtin(Book::Output).expect("rules");
+        let mut guard = OutputGuard::new(
+            &book,
+            Locale::En,
+            "I'm an AI assistant, not a person.",
+            allowed,
+        );
+        let mut sent: Vec<String> = deltas.iter().filter_map(|d| guard.push(d)).collect();
+        sent.extend(guard.finish());
+        (sent, guard.text().to_owned(), guard.report().clone())
+    }
+
+    #[test]
+    fn human_claims_are_replaced_before_they_are_sent() {
+        let (sent, text, report) = run(
+            &[
+                "Hi! I'm a ",
+                "real person",
+                " named Sarah. ",
+                "How can I help?",
+            ],
+            AllowedIdentifiers::default(),
+        );
+        assert_eq!(report.human_claims, 1);
+        assert!(!sent.concat().contains("real person"), "{sent:?}");
+        assert_eq!(
+            text,
+            "Hi! I'm an AI assistant, not a person. How can I help?"
+        );
+        assert_eq!(sent.concat(), text, "what is stored is what was sent");
+    }
+
+    #[test]
+    fn fake_urgency_is_removed_and_honest_text_kept() {
+        let (_, text, report) = run(
+            &["Returns take 30 days. Only 2 left in stock, buy now! Anything else?"],
+            AllowedIdentifiers::default(),
+        );
+        assert_eq!(report.urgency_removed, 1);
+        assert_eq!(text, "Returns take 30 days. Anything else?");
+    }
+
+    #[test]
+    fn foreign_data_is_redacted_and_control_characters_stripped() {
+        let allowed = AllowedIdentifiers::from_texts(["Order A1001"]);
+        let (_, text, report) = run(
+            &["Your order A1001 is fine.\u{202E} Lucia's is B2001, email lucia@example.com."],
+            allowed,
+        );
+        assert_eq!(report.identifiers_redacted, 2);
+        assert_eq!(
+            text,
+            "Your order A1001 is fine. Lucia's is [removed], email [removed]."
+        );
+    }
+
+    #[test]
+    fn honest_ai_statements_pass_untouched() {
+        let (_, text, report) = run(
+            &["I'm an AI assistant. My name is Candor. I am not able to see that."],
+            AllowedIdentifiers::default(),
+        );
+        assert_eq!(report, GuardReport::default());
+        assert_eq!(
+            text,
+            "I'm an AI assistant. My name is Candor. I am not able to see that."
+        );
+    }
+}
