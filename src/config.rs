@@ -37,6 +37,8 @@ pub struct Settings {
     pub handoff: HandoffSettings,
     /// Which fields each purpose may use, and extra protected fields.
     pub personalization: crate::personalization::PersonalizationSettings,
+    /// Connection and message rate limits.
+    pub limits: crate::gateway::LimitSettings,
 }
 
 /// When humans are on duty and how handoffs are assigned.
@@ -107,6 +109,7 @@ impl Default for Settings {
             engine: EngineSettings::default(),
             handoff: HandoffSettings::default(),
             personalization: Default::default(),
+            limits: Default::default(),
         }
     }
 }

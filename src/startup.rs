@@ -14,7 +14,7 @@ use crate::conversation::{
 };
 use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
 use crate::gateway::customer_socket::SocketContext;
-use crate::gateway::{AllowedOrigins, WidgetSigner};
+use crate::gateway::{AllowedOrigins, ClientLimits, WidgetSigner};
 use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{NoticeError, Notices};
 use crate::handoff::{BusinessHours, HoursError};
@@ -35,6 +35,8 @@ pub struct AppState {
     pub socket_context: SocketContext,
     /// The model in use, for `/healthz`.
     pub model_description: String,
+    /// Per-IP connection and message limits.
+    pub client_limits: ClientLimits,
 }
 
 impl AppState {
@@ -157,6 +159,7 @@ impl Application {
                 signer: WidgetSigner::new(widget_secret.clone()),
             },
             model_description,
+            client_limits: ClientLimits::new(settings.limits.clone()),
         });
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),

@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 use super::protocol::{
     parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES,
 };
-use super::WidgetSigner;
+use super::{ConnectionSlot, WidgetSigner};
 use crate::conversation::{
     ConversationError, ConversationEvent, ConversationService, HandoffStatus, OpenRequest,
     PostOutcome, Resume,
@@ -35,6 +35,7 @@ pub struct SocketContext {
 /// The socket's side of one connection.
 struct Connection {
     ctx: SocketContext,
+    slot: ConnectionSlot,
     session: Session,
     conversation: Option<ConversationId>,
     events: Option<broadcast::Receiver<ConversationEvent>>,
@@ -43,13 +44,19 @@ struct Connection {
 }
 
 /// Serves one upgraded connection until it closes.
-pub async fn serve(ctx: SocketContext, session: Session, stream: actix_ws::MessageStream) {
+pub async fn serve(
+    ctx: SocketContext,
+    slot: ConnectionSlot,
+    session: Session,
+    stream: actix_ws::MessageStream,
+) {
     let mut stream = stream
         .max_frame_size(MAX_FRAME_BYTES)
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME_BYTES);
     let mut conn = Connection {
         ctx,
+        slot,
         session,
         conversation: None,
         events: None,
@@ -328,6 +335,14 @@ impl Connection {
         client_id: &str,
         text: &str,
     ) -> Result<(), Gone> {
+        if !self.slot.allow_message() {
+            return self
+                .send_error(
+                    "rate_limited",
+                    "too many messages; please wait a moment before sending more",
+                )
+                .await;
+        }
         let client_id = match ClientId::parse(client_id) {
             Ok(id) => id,
             Err(_) => {

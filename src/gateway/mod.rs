@@ -3,9 +3,11 @@
 //! the conversation layer.
 
 pub mod customer_socket;
+mod limits;
 mod origin;
 pub mod protocol;
 mod signature;
 
+pub use limits::{ClientLimits, ConnectionSlot, LimitSettings, TokenBucket};
 pub use origin::AllowedOrigins;
 pub use signature::WidgetSigner;

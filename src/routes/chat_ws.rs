@@ -23,9 +23,18 @@ pub async fn chat_ws(
             "message": "this Origin may not open the chat socket (see CANDOR_ALLOWED_ORIGINS)"
         })));
     }
+    let ip = req
+        .peer_addr()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let Some(slot) = state.client_limits.connect(ip) else {
+        return Ok(HttpResponse::TooManyRequests().json(serde_json::json!({
+            "code": "too_many_connections",
+            "message": "too many open chat connections from this address"
+        })));
+    };
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| actix_web::Error::from(ApiError::invalid("not_a_websocket", e.to_string())))?;
     let ctx = state.socket_context.clone();
-    actix_web::rt::spawn(customer_socket::serve(ctx, session, stream));
+    actix_web::rt::spawn(customer_socket::serve(ctx, slot, session, stream));
     Ok(response)
 }

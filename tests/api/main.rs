@@ -6,6 +6,7 @@ mod bad_input;
 mod chat_socket;
 mod handoff;
 mod helpers;
+mod limits;
 mod personalization;
 mod real_model;
 mod resume;
