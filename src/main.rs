@@ -32,6 +32,16 @@ enum Command {
     },
     /// Measure model load time, prompt and decode speed.
     Bench(candor::bench::BenchArgs),
+    /// Audits a shop runs on its own installation.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Same questions for customers differing only in name, locale or a
+    /// protected attribute; fails when the replies differ beyond thresholds.
+    Fairness(candor::audit::cli::FairnessArgs),
 }
 
 #[actix_web::main]
@@ -41,6 +51,15 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { config, demo } => serve(config, demo).await,
         Command::Bench(args) => candor::bench::run(&args).map_err(|e| e.to_string()),
+        Command::Audit(AuditCommand::Fairness(args)) => {
+            match candor::audit::cli::run(&args).await {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    Err("the fairness audit found differences above the thresholds".into())
+                }
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
