@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::engine::local_bench::LoadedModelHandle;
-use crate::engine::{ChatMessage, EngineError, GenerationRequest, SamplingParams};
+use crate::engine::{ChatMessage, EngineError, GenerationRequest, SamplingParams, WeightFormat};
 
 /// Options of `candor bench`.
 #[derive(Debug, clap::Args)]
@@ -20,6 +20,18 @@ pub struct BenchArgs {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Weight format in memory: q8-0 (converted at load) or as-stored.
+    #[arg(long, value_enum, default_value = "q8-0")]
+    pub weights: BenchWeights,
+}
+
+/// `--weights` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BenchWeights {
+    /// 4/5-bit weights converted to Q8_0 at load.
+    Q80,
+    /// As stored in the GGUF.
+    AsStored,
 }
 
 /// A conversation whose rendered prompt is about 400 tokens with the default model.
@@ -54,7 +66,11 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
         println!("load average before start: {}", load.trim());
     }
     let started = Instant::now();
-    let mut model = LoadedModelHandle::load(&args.model)?;
+    let format = match args.weights {
+        BenchWeights::Q80 => WeightFormat::Q8_0,
+        BenchWeights::AsStored => WeightFormat::AsStored,
+    };
+    let mut model = LoadedModelHandle::load(&args.model, format)?;
     let load_secs = started.elapsed().as_secs_f64();
     let request = GenerationRequest {
         messages: workload(),
@@ -70,6 +86,14 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
     };
     println!("model: {}", model.description());
     println!("load: {load_secs:.2} s");
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(rss) = status.lines().find(|l| l.starts_with("VmRSS")) {
+            println!(
+                "after load: {}",
+                rss.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
     let (mut prefill, mut decode) = (Vec::new(), Vec::new());
     for run in 0..args.runs.max(1) {
         let stats = model.generate(&request)?;

@@ -90,6 +90,9 @@ pub struct EngineSettings {
     pub max_generation_secs: u64,
     /// Seed for sampling, so runs can be reproduced.
     pub seed: u64,
+    /// How weights are held in memory: `q8_0` (4/5-bit weights converted at
+    /// load; faster prompt processing) or `as_stored`.
+    pub weights: crate::engine::WeightFormat,
 }
 
 impl Default for Settings {
@@ -126,6 +129,7 @@ impl Default for EngineSettings {
             queue_capacity: nz(32),
             max_generation_secs: 60,
             seed: 299_792_458,
+            weights: crate::engine::WeightFormat::default(),
         }
     }
 }

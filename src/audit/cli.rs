@@ -87,6 +87,7 @@ pub async fn run(args: &FairnessArgs) -> Result<bool, String> {
     let engine = LocalEngine::start(
         &settings.model,
         None,
+        settings.engine.weights,
         4,
         settings.engine.max_prompt_tokens.get(),
     )

@@ -14,6 +14,7 @@ use super::model::{self, ModelWeights};
 use super::sampling::Sampler;
 use super::stream_decoder::StreamDecoder;
 use super::tokenizer::ModelTokenizer;
+use super::WeightFormat;
 use super::{
     EngineError, EngineEvent, EventStream, FinishReason, GenerationRequest, GenerationStats,
     Generator,
@@ -57,7 +58,11 @@ pub(crate) struct LoadedModel {
 impl LoadedModel {
     /// Reads the GGUF at `path`: weights, tokenizer and chat template
     /// (`template_override` wins over the file's own template).
-    pub(crate) fn load(path: &Path, template_override: Option<&str>) -> Result<Self, EngineError> {
+    pub(crate) fn load(
+        path: &Path,
+        template_override: Option<&str>,
+        format: WeightFormat,
+    ) -> Result<Self, EngineError> {
         let open = |path: &Path| {
             std::fs::File::open(path).map_err(|source| EngineError::Open {
                 path: path.to_owned(),
@@ -83,12 +88,22 @@ impl LoadedModel {
         );
         stop_tokens.dedup();
         let device = model::device()?;
-        let weights = ModelWeights::load(content, &mut file, &device)?;
+        let converted = match format {
+            WeightFormat::Q8_0 => super::requantize::to_q8_0(&content, &mut file)?,
+            WeightFormat::AsStored => None,
+        };
+        let weights = match converted {
+            Some((content, mut buffer)) => ModelWeights::load(content, &mut buffer, &device)?,
+            None => ModelWeights::load(content, &mut file, &device)?,
+        };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let description = format!("{name} ({arch}, {})", device_name(&device));
+        let description = format!(
+            "{name} ({arch}, {format:?} weights, {})",
+            device_name(&device)
+        );
         Ok(Self {
             weights,
             tokenizer,
@@ -211,10 +226,11 @@ impl LocalEngine {
     pub fn start(
         path: &Path,
         template_override: Option<&str>,
+        format: WeightFormat,
         queue_capacity: usize,
         prompt_budget: usize,
     ) -> Result<Self, EngineError> {
-        let mut model = LoadedModel::load(path, template_override)?;
+        let mut model = LoadedModel::load(path, template_override, format)?;
         let description = model.description.clone();
         let (jobs, queue) = std_mpsc::sync_channel::<Job>(queue_capacity.max(1));
         std::thread::Builder::new()
@@ -278,8 +294,8 @@ pub mod bench_access {
 
     impl LoadedModelHandle {
         /// Loads the GGUF at `path` with its own chat template.
-        pub fn load(path: &Path) -> Result<Self, EngineError> {
-            LoadedModel::load(path, None).map(Self)
+        pub fn load(path: &Path, format: WeightFormat) -> Result<Self, EngineError> {
+            LoadedModel::load(path, None, format).map(Self)
         }
 
         /// Model name, architecture and device.

@@ -8,6 +8,7 @@ pub mod chat_template;
 mod error;
 mod local;
 mod model;
+mod requantize;
 mod sampling;
 mod scripted;
 pub mod stream_decoder;
@@ -18,6 +19,7 @@ pub use error::EngineError;
 /// Direct model access for the benchmark.
 pub use local::bench_access as local_bench;
 pub use local::LocalEngine;
+pub use requantize::WeightFormat;
 pub use sampling::SamplingParams;
 pub use scripted::ScriptedEngine;
 
