@@ -17,6 +17,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::index))
         .route("/widget.js", web::get().to(pages::widget_js))
+        .route("/agent", web::get().to(pages::agent_console))
+        .route("/agent.js", web::get().to(pages::agent_js))
         .route("/healthz", web::get().to(health::healthz))
         .route("/v1/chat/ws", web::get().to(chat_ws::chat_ws))
         .route("/v1/agent/ws", web::get().to(agent::socket::agent_ws))

@@ -16,3 +16,18 @@ pub async fn widget_js() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .body(include_str!("../../web/widget.js"))
 }
+
+/// `GET /agent`: the agent console.
+pub async fn agent_console() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'unsafe-inline'"))
+        .body(include_str!("../../web/agent.html"))
+}
+
+/// `GET /agent.js`: the agent console script.
+pub async fn agent_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .body(include_str!("../../web/agent.js"))
+}
