@@ -20,8 +20,8 @@ pub struct BenchArgs {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
-    /// Weight format in memory: q8-0 (converted at load) or as-stored.
-    #[arg(long, value_enum, default_value = "q8-0")]
+    /// Weight format in memory: q8_0 (converted at load) or as-stored.
+    #[arg(long, value_enum, default_value = "q8_0")]
     pub weights: BenchWeights,
 }
 
@@ -29,6 +29,7 @@ pub struct BenchArgs {
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum BenchWeights {
     /// 4/5-bit weights converted to Q8_0 at load.
+    #[value(name = "q8_0")]
     Q80,
     /// As stored in the GGUF.
     AsStored,

@@ -21,7 +21,10 @@ pub async fn widget_js() -> HttpResponse {
 pub async fn agent_console() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header(("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'unsafe-inline'"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; style-src 'unsafe-inline'",
+        ))
         .body(include_str!("../../web/agent.html"))
 }
 
