@@ -35,15 +35,14 @@ pub enum BenchWeights {
     AsStored,
 }
 
-/// A conversation whose rendered prompt is about 400 tokens with the default model.
+/// A conversation whose rendered prompt is about 400 tokens with the default model
+/// (the run prints the exact count).
 fn workload() -> Vec<ChatMessage> {
     let system = "You are Candor, the customer-service assistant of Candor Demo Shop. You are an AI language model, not a human: never claim to be a person. Answer in English. Keep answers short, friendly and factual. Only state facts that appear below. If you do not know something, say so and offer to connect the customer with a human colleague. Never pressure the customer.\n\nShop policies:\n- Shipping: orders ship within 2 business days; standard delivery takes 3-5 business days.\n- Returns: unused items can be returned within 30 days for a full refund.\n- Support hours: Monday to Friday, 9:00-17:00. Outside those hours a human replies the next business day.\n- Payment: cards and bank transfer. We never ask for a password or a full card number in chat.\n\nCustomer context (support purpose): order A1001, status shipped, tracking 1Z999AA10123456784, items: Sencha green tea 100g x2, Cast iron teapot x1, total 64.50, placed 2026-11-20. Order A1002, status processing, items: Earl Grey 250g x1, total 12.90, placed 2026-11-27.";
     let turns = [
         ("user", "Hi! I ordered a teapot and some green tea last week. Has it shipped yet? I need it before my sister visits on the weekend."),
         ("assistant", "Hello! Your order A1001 with the cast iron teapot and two packs of Sencha green tea has shipped. The tracking number is 1Z999AA10123456784. Standard delivery takes 3-5 business days."),
-        ("user", "Great, thanks. And the Earl Grey I ordered a couple of days ago? Will it come in the same parcel, or separately? Also, if the teapot arrives damaged, what should I do?"),
-        ("assistant", "Your Earl Grey order A1002 is still being processed, so it will ship separately within 2 business days. If the teapot arrives damaged, you can return it within 30 days for a full refund."),
-        ("user", "Okay. Can you summarise my two orders, what each contains and where each one is right now, in a short list?"),
+        ("user", "Okay. Can you summarise my two orders in a short list?"),
     ];
     let mut messages = vec![ChatMessage {
         role: "system".into(),
