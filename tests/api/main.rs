@@ -4,6 +4,7 @@
 mod admin;
 mod bad_input;
 mod chat_socket;
+mod frames;
 mod handoff;
 mod helpers;
 mod limits;
