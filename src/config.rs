@@ -39,6 +39,10 @@ pub struct Settings {
     pub personalization: crate::personalization::PersonalizationSettings,
     /// Connection and message rate limits.
     pub limits: crate::gateway::LimitSettings,
+    /// Serve `GET /v1/conformance/echo`, a WebSocket echo over the chat
+    /// socket's frame reader, for the Autobahn test suite
+    /// (`CANDOR_CONFORMANCE_ECHO=1`). Off by default; not for production.
+    pub conformance_echo: bool,
 }
 
 /// When humans are on duty and how handoffs are assigned.
@@ -113,6 +117,7 @@ impl Default for Settings {
             handoff: HandoffSettings::default(),
             personalization: Default::default(),
             limits: Default::default(),
+            conformance_echo: false,
         }
     }
 }
@@ -210,6 +215,18 @@ impl Settings {
                         .filter(|s| !s.is_empty())
                         .collect()
                 }
+                "CANDOR_CONFORMANCE_ECHO" => {
+                    self.conformance_echo = match value.trim() {
+                        "1" | "true" => true,
+                        "0" | "false" | "" => false,
+                        _ => {
+                            return Err(SettingsError::Env {
+                                name: "CANDOR_CONFORMANCE_ECHO",
+                                reason: "must be 1, 0, true or false".into(),
+                            })
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -280,6 +297,18 @@ mod tests {
     #[test]
     fn unknown_keys_in_the_file_are_an_error() {
         assert!(toml::from_str::<Settings>("bnid = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_conformance_echo_is_off_unless_enabled() {
+        let mut s = Settings::default();
+        assert!(!s.conformance_echo);
+        s.apply_env(vars(&[("CANDOR_CONFORMANCE_ECHO", "1")]))
+            .expect("env");
+        assert!(s.conformance_echo);
+        assert!(s
+            .apply_env(vars(&[("CANDOR_CONFORMANCE_ECHO", "yes")]))
+            .is_err());
     }
 
     #[test]

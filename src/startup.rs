@@ -174,6 +174,10 @@ impl Application {
             })?
             .port();
         let admin = web::Data::new(AdminToken(admin_token.clone()));
+        let conformance_echo = settings.conformance_echo;
+        if conformance_echo {
+            tracing::warn!("conformance echo endpoint enabled at /v1/conformance/echo");
+        }
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -182,6 +186,11 @@ impl Application {
                 .app_data(path_config())
                 .wrap(tracing_actix())
                 .configure(routes::configure)
+                .configure(|cfg| {
+                    if conformance_echo {
+                        routes::configure_conformance(cfg);
+                    }
+                })
         })
         .listen(listener)
         .map_err(|source| StartupError::Bind {

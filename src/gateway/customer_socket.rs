@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
+use actix_ws::{CloseCode, CloseReason, Session};
 use tokio::sync::broadcast;
 
+use super::frames::{FrameReader, Inbound};
 use super::protocol::{
     parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES,
 };
@@ -50,10 +51,7 @@ pub async fn serve(
     session: Session,
     stream: actix_ws::MessageStream,
 ) {
-    let mut stream = stream
-        .max_frame_size(MAX_FRAME_BYTES)
-        .aggregate_continuations()
-        .max_continuation_size(MAX_FRAME_BYTES);
+    let mut frames = FrameReader::new(stream, session.clone(), MAX_FRAME_BYTES);
     let mut conn = Connection {
         ctx,
         slot,
@@ -66,27 +64,19 @@ pub async fn serve(
     let mut ping = tokio::time::interval(PING_INTERVAL);
     let close = loop {
         tokio::select! {
-            incoming = stream.recv() => {
+            // The reader answers pings, echoes a close and fails bad frames itself.
+            incoming = frames.next() => {
                 heard = Instant::now();
                 match incoming {
                     None => break None,
-                    Some(Ok(AggregatedMessage::Text(text))) => {
+                    Some(Inbound::Text(text)) => {
                         if conn.on_text(&text).await.is_err() { break None; }
                     }
-                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                    Some(Inbound::Binary(_)) => {
                         let frame = ServerFrame::error("binary_not_supported", "send JSON text frames");
                         if conn.send(&frame).await.is_err() { break None; }
                     }
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        if conn.session.pong(&bytes).await.is_err() { break None; }
-                    }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {}
-                    Some(Ok(AggregatedMessage::Close(reason))) => break reason,
-                    Some(Err(ProtocolError::Overflow)) => break Some(CloseReason {
-                        code: CloseCode::Size,
-                        description: Some(format!("frames are limited to {MAX_FRAME_BYTES} bytes")),
-                    }),
-                    Some(Err(_)) => break Some(CloseCode::Protocol.into()),
+                    Some(Inbound::Heartbeat) => {}
                 }
             }
             event = next_event(&mut conn.events) => {

@@ -3,6 +3,7 @@
 //! the conversation layer.
 
 pub mod customer_socket;
+pub mod frames;
 mod limits;
 mod origin;
 pub mod protocol;

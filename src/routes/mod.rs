@@ -4,6 +4,7 @@ pub mod admin;
 pub mod agent;
 mod auth;
 mod chat_ws;
+mod conformance;
 mod error;
 mod health;
 mod pages;
@@ -59,4 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::put().to(admin::orders::put_order),
                 ),
         );
+}
+
+/// Registers `GET /v1/conformance/echo`; call it only with the
+/// `conformance_echo` setting on.
+pub fn configure_conformance(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v1/conformance/echo", web::get().to(conformance::echo));
 }

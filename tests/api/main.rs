@@ -5,6 +5,7 @@ mod admin;
 mod bad_input;
 mod chat_socket;
 mod fairness;
+mod frames;
 mod handoff;
 mod helpers;
 mod limits;
