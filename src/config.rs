@@ -35,6 +35,26 @@ pub struct Settings {
     pub engine: EngineSettings,
     /// Human handoff settings.
     pub handoff: HandoffSettings,
+    /// Data protection settings.
+    pub privacy: PrivacySettings,
+}
+
+/// How long Candor keeps what customers said.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Conversations whose last activity is older than this many days are
+    /// deleted with their messages and handoff log (checked at start, then
+    /// hourly). 0 keeps conversations forever.
+    pub retention_days: u32,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
+        }
+    }
 }
 
 /// When humans are on duty and how handoffs are assigned.
@@ -104,6 +124,7 @@ impl Default for Settings {
             shop_name: "Candor Demo Shop".into(),
             engine: EngineSettings::default(),
             handoff: HandoffSettings::default(),
+            privacy: PrivacySettings::default(),
         }
     }
 }
@@ -270,6 +291,14 @@ mod tests {
     #[test]
     fn unknown_keys_in_the_file_are_an_error() {
         assert!(toml::from_str::<Settings>("bnid = \"x\"").is_err());
+    }
+
+    #[test]
+    fn retention_defaults_to_a_year_and_reads_the_privacy_table() {
+        assert_eq!(Settings::default().privacy.retention_days, 365);
+        let s: Settings = toml::from_str("[privacy]\nretention_days = 0").expect("toml");
+        assert_eq!(s.privacy.retention_days, 0);
+        assert!(toml::from_str::<Settings>("[privacy]\nretention = 3").is_err());
     }
 
     #[test]

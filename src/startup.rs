@@ -18,6 +18,7 @@ use crate::gateway::{AllowedOrigins, WidgetSigner};
 use crate::guard::handoff_intent::{HandoffPhrases, HandoffPhrasesError};
 use crate::guard::{NoticeError, Notices};
 use crate::handoff::{BusinessHours, HoursError};
+use crate::privacy::retention_task;
 use crate::prompt::{PromptBuilder, PromptError};
 use crate::routes::{self, AdminToken, ApiError};
 use crate::store::{demo, Store, StoreError};
@@ -134,6 +135,7 @@ impl Application {
             },
         });
         let watch = tokio::spawn(unattended_watch_task(Arc::clone(&conversations)));
+        let retention = tokio::spawn(retention_task(store.clone(), settings.privacy.clone()));
         let state = web::Data::new(AppState {
             store: store.clone(),
             allowed_origins: AllowedOrigins::new(&settings.allowed_origins),
@@ -178,7 +180,7 @@ impl Application {
             admin_token,
             widget_secret,
             store,
-            background: vec![watch],
+            background: vec![watch, retention],
         })
     }
 

@@ -20,6 +20,12 @@ pub enum AuditCode {
     AgentCreated,
     /// An agent opened a conversation and the customer context it may see.
     AgentViewedConversation,
+    /// Everything held about a customer was handed out (right of access).
+    CustomerExported,
+    /// A customer and everything held about them was deleted (right to erasure).
+    CustomerErased,
+    /// Conversations past the retention period were deleted.
+    RetentionPurged,
 }
 
 impl AuditCode {
@@ -32,6 +38,9 @@ impl AuditCode {
             AuditCode::ConversationStarted => "conversation_started",
             AuditCode::AgentCreated => "agent_created",
             AuditCode::AgentViewedConversation => "agent_viewed_conversation",
+            AuditCode::CustomerExported => "customer_exported",
+            AuditCode::CustomerErased => "customer_erased",
+            AuditCode::RetentionPurged => "retention_purged",
         }
     }
 }
@@ -77,5 +86,31 @@ impl super::Store {
     pub async fn record_audit(&self, event: AuditEvent<'_>) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         record(&mut conn, event).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditCode;
+
+    #[test]
+    fn codes_are_stable_snake_case_strings() {
+        let codes = [
+            (AuditCode::CustomerUpserted, "customer_upserted"),
+            (AuditCode::OrderUpserted, "order_upserted"),
+            (AuditCode::ConsentChanged, "consent_changed"),
+            (AuditCode::ConversationStarted, "conversation_started"),
+            (AuditCode::AgentCreated, "agent_created"),
+            (
+                AuditCode::AgentViewedConversation,
+                "agent_viewed_conversation",
+            ),
+            (AuditCode::CustomerExported, "customer_exported"),
+            (AuditCode::CustomerErased, "customer_erased"),
+            (AuditCode::RetentionPurged, "retention_purged"),
+        ];
+        for (code, stored) in codes {
+            assert_eq!(code.as_str(), stored);
+        }
     }
 }
