@@ -6,6 +6,7 @@ mod bad_input;
 mod chat_socket;
 mod handoff;
 mod helpers;
+mod log_scan;
 mod privacy;
 mod real_model;
 mod resume;

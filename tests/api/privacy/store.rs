@@ -110,6 +110,23 @@ async fn story(store: Store, url: &str) {
         Err(StoreError::NotFound(_))
     ));
 
+    // Ten concurrent withdrawals record exactly one change.
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (store, ada) = (store.clone(), ada.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .set_consent(&ada, Purpose::Personalization, false, "widget")
+                .await
+                .expect("concurrent change")
+        }));
+    }
+    let mut changed = 0;
+    for task in tasks {
+        changed += usize::from(task.await.expect("task"));
+    }
+    assert_eq!(changed, 1, "one append however many ask at once");
+
     let talk = conversation(&store, Some(&ada), &format!("I am {canary}")).await;
     store
         .create_agent("agent_pat", "Pat", "hash-of-pat")
@@ -143,7 +160,8 @@ async fn story(store: Store, url: &str) {
         [
             ("personalization", true, "admin"),
             ("marketing", false, "admin"),
-            ("marketing", true, "privacy_api")
+            ("marketing", true, "privacy_api"),
+            ("personalization", false, "widget")
         ]
     );
     assert_eq!(data.conversations.len(), 1);
@@ -190,7 +208,7 @@ async fn story(store: Store, url: &str) {
         counts,
         ErasureCounts {
             orders: 1,
-            consents: 3,
+            consents: 4,
             conversations: 1,
             messages: 2
         }
