@@ -43,6 +43,26 @@ pub struct Settings {
     /// socket's frame reader, for the Autobahn test suite
     /// (`CANDOR_CONFORMANCE_ECHO=1`). Off by default; not for production.
     pub conformance_echo: bool,
+    /// Data protection settings.
+    pub privacy: PrivacySettings,
+}
+
+/// How long Candor keeps what customers said.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Conversations whose last activity is older than this many days are
+    /// deleted with their messages and handoff log (checked at start, then
+    /// hourly). 0 keeps conversations forever.
+    pub retention_days: u32,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
+        }
+    }
 }
 
 /// When humans are on duty and how handoffs are assigned.
@@ -118,6 +138,7 @@ impl Default for Settings {
             personalization: Default::default(),
             limits: Default::default(),
             conformance_echo: false,
+            privacy: PrivacySettings::default(),
         }
     }
 }
@@ -309,6 +330,14 @@ mod tests {
         assert!(s
             .apply_env(vars(&[("CANDOR_CONFORMANCE_ECHO", "yes")]))
             .is_err());
+    }
+
+    #[test]
+    fn retention_defaults_to_a_year_and_reads_the_privacy_table() {
+        assert_eq!(Settings::default().privacy.retention_days, 365);
+        let s: Settings = toml::from_str("[privacy]\nretention_days = 0").expect("toml");
+        assert_eq!(s.privacy.retention_days, 0);
+        assert!(toml::from_str::<Settings>("[privacy]\nretention = 3").is_err());
     }
 
     #[test]

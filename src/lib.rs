@@ -14,6 +14,7 @@ pub mod gateway;
 pub mod guard;
 pub mod handoff;
 pub mod personalization;
+pub mod privacy;
 pub mod prompt;
 pub mod routes;
 pub mod startup;

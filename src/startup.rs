@@ -21,6 +21,7 @@ use crate::handoff::{BusinessHours, HoursError};
 use crate::personalization::{
     FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
 };
+use crate::privacy::retention_task;
 use crate::prompt::{PromptBuilder, PromptError};
 use crate::routes::{self, AdminToken, ApiError};
 use crate::store::{demo, Store, StoreError};
@@ -152,6 +153,7 @@ impl Application {
             },
         });
         let watch = tokio::spawn(unattended_watch_task(Arc::clone(&conversations)));
+        let retention = tokio::spawn(retention_task(store.clone(), settings.privacy.clone()));
         let state = web::Data::new(AppState {
             store: store.clone(),
             allowed_origins: AllowedOrigins::new(&settings.allowed_origins),
@@ -206,7 +208,7 @@ impl Application {
             admin_token,
             widget_secret,
             store,
-            background: vec![watch],
+            background: vec![watch, retention],
         })
     }
 

@@ -8,6 +8,7 @@ mod conformance;
 mod error;
 mod health;
 mod pages;
+pub mod privacy;
 
 pub use auth::AdminToken;
 pub use error::ApiError;
@@ -58,6 +59,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/customers/{id}/orders/{order_id}",
                     web::put().to(admin::orders::put_order),
+                ),
+        )
+        .service(
+            web::scope("/v1/privacy")
+                .route(
+                    "/customers/{id}",
+                    web::delete().to(privacy::erase::erase_customer),
+                )
+                .route(
+                    "/customers/{id}/export",
+                    web::get().to(privacy::export::export_customer),
+                )
+                .route(
+                    "/customers/{id}/consent",
+                    web::put().to(privacy::consent::put_consent),
                 ),
         );
 }

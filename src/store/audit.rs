@@ -22,6 +22,12 @@ pub enum AuditCode {
     AgentViewedConversation,
     /// Customer data was read into a prompt (detail: purposes, fields, records).
     ContextRead,
+    /// Everything held about a customer was handed out (right of access).
+    CustomerExported,
+    /// A customer and everything held about them was deleted (right to erasure).
+    CustomerErased,
+    /// Conversations past the retention period were deleted.
+    RetentionPurged,
 }
 
 impl AuditCode {
@@ -35,6 +41,9 @@ impl AuditCode {
             AuditCode::AgentCreated => "agent_created",
             AuditCode::AgentViewedConversation => "agent_viewed_conversation",
             AuditCode::ContextRead => "context_read",
+            AuditCode::CustomerExported => "customer_exported",
+            AuditCode::CustomerErased => "customer_erased",
+            AuditCode::RetentionPurged => "retention_purged",
         }
     }
 }
@@ -80,5 +89,31 @@ impl super::Store {
     pub async fn record_audit(&self, event: AuditEvent<'_>) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         record(&mut conn, event).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditCode;
+
+    #[test]
+    fn codes_are_stable_snake_case_strings() {
+        let codes = [
+            (AuditCode::CustomerUpserted, "customer_upserted"),
+            (AuditCode::OrderUpserted, "order_upserted"),
+            (AuditCode::ConsentChanged, "consent_changed"),
+            (AuditCode::ConversationStarted, "conversation_started"),
+            (AuditCode::AgentCreated, "agent_created"),
+            (
+                AuditCode::AgentViewedConversation,
+                "agent_viewed_conversation",
+            ),
+            (AuditCode::CustomerExported, "customer_exported"),
+            (AuditCode::CustomerErased, "customer_erased"),
+            (AuditCode::RetentionPurged, "retention_purged"),
+        ];
+        for (code, stored) in codes {
+            assert_eq!(code.as_str(), stored);
+        }
     }
 }

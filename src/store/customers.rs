@@ -179,6 +179,42 @@ impl Store {
         current_consents(&mut conn, id.as_str()).await
     }
 
+    /// Records that `customer` granted or withdrew consent to `purpose`.
+    /// Appends to the consent history (with a `consent_changed` audit entry,
+    /// in one transaction) only when the latest recorded state differs, and
+    /// returns whether it did. `source` names the channel (`privacy_api`,
+    /// `widget`, ...) and is also the audit actor. An unknown customer is
+    /// `NotFound`; `Purpose::Support` takes no consent and is a `Conflict`.
+    pub async fn set_consent(
+        &self,
+        customer: &CustomerId,
+        purpose: Purpose,
+        granted: bool,
+        source: &str,
+    ) -> Result<bool, StoreError> {
+        if !Purpose::CONSENTABLE.contains(&purpose) {
+            return Err(StoreError::Conflict("this purpose takes no consent"));
+        }
+        let mut tx = self.pool.begin().await?;
+        // A no-op write first: it finds the customer and locks their row (the
+        // SQLite write lock), so concurrent changes cannot both append.
+        let found = sqlx::query("UPDATE customers SET updated_at = updated_at WHERE id = $1")
+            .bind(customer.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if found == 0 {
+            return Err(StoreError::NotFound("customer"));
+        }
+        let current = current_consents(&mut tx, customer.as_str()).await?;
+        if current.get(&purpose).copied() == Some(granted) {
+            return Ok(false);
+        }
+        append_consent(&mut tx, customer.as_str(), purpose, granted, source).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Creates or replaces an order. An order id already held by another
     /// customer is a conflict, never a silent move.
     pub async fn upsert_order(&self, order: &NewOrder, actor: &str) -> Result<bool, StoreError> {

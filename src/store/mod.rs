@@ -15,6 +15,7 @@ pub mod demo;
 mod error;
 mod handoff;
 mod messages;
+mod privacy;
 
 pub use agents::AgentRecord;
 pub use audit::{AuditCode, AuditEvent};
@@ -23,6 +24,10 @@ pub use customers::{CustomerRecord, NewCustomer, NewOrder, OrderItem, OrderRecor
 pub use error::StoreError;
 pub use handoff::{HandoffEvent, QueueEntry};
 pub use messages::{AppendOutcome, NewMessage, Sender, StoredMessage};
+pub use privacy::{
+    AuditEntry, ConsentEntry, ConversationEntry, CustomerData, CustomerProfile, ErasureCounts,
+    MessageEntry,
+};
 
 use sqlx::AnyPool;
 

@@ -1,0 +1,25 @@
+//! `DELETE /v1/privacy/customers/{id}`: erase the customer and everything
+//! held about them (right to erasure / to delete).
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::DataSubject;
+use crate::privacy;
+use crate::routes::ApiError;
+use crate::startup::AppState;
+
+/// 200 with what was deleted (counts only); 404 for an unknown (or already
+/// erased) customer.
+pub async fn erase_customer(
+    subject: DataSubject,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let deleted =
+        privacy::erase_customer(&state.store, &subject.customer, subject.requester).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "customer_id": subject.customer,
+        "erased": true,
+        "deleted": deleted,
+    })))
+}
