@@ -21,6 +21,9 @@ pub enum WeightFormat {
     Q8_0,
 }
 
+/// A GGUF held in memory: its parsed header and a reader over its bytes.
+pub(crate) type InMemoryGguf = (gguf_file::Content, Cursor<Vec<u8>>);
+
 fn converts(dtype: GgmlDType) -> bool {
     matches!(
         dtype,
@@ -34,7 +37,7 @@ fn converts(dtype: GgmlDType) -> bool {
 pub(crate) fn to_q8_0<R: Read + Seek>(
     content: &gguf_file::Content,
     reader: &mut R,
-) -> Result<Option<(gguf_file::Content, Cursor<Vec<u8>>)>, EngineError> {
+) -> Result<Option<InMemoryGguf>, EngineError> {
     if !content
         .tensor_infos
         .values()
