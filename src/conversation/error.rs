@@ -12,6 +12,9 @@ pub enum ConversationError {
     /// customer while this visitor is anonymous).
     #[error("this conversation belongs to someone else")]
     NotYours,
+    /// The customer is not stored (or was erased).
+    #[error("unknown customer")]
+    UnknownCustomer,
     /// The conversation has been closed.
     #[error("this conversation is closed")]
     Closed,
@@ -27,6 +30,7 @@ impl ConversationError {
             ConversationError::UnknownConversation => "unknown_conversation",
             ConversationError::NotYours => "conversation_not_yours",
             ConversationError::Closed => "conversation_closed",
+            ConversationError::UnknownCustomer => "unknown_customer",
             ConversationError::Store(_) => "internal_error",
         }
     }

@@ -2,6 +2,7 @@
 //! (the AI, or nobody while a human is on it), and the live event fan-out to
 //! every socket watching a conversation.
 
+mod consent;
 mod context;
 mod error;
 mod handoff;

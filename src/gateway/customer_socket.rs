@@ -17,6 +17,7 @@ use crate::conversation::{
     PostOutcome, Resume,
 };
 use crate::domain::{ClientId, ConversationId, CustomerId, DomainError, Locale, MessageText};
+use crate::privacy::{erase_customer, export_customer, ConsentChange, Requester};
 use crate::store::StoredMessage;
 
 /// How often the server pings an idle socket.
@@ -36,6 +37,8 @@ pub struct SocketContext {
 /// The socket's side of one connection.
 struct Connection {
     ctx: SocketContext,
+    /// The verified customer of this connection, if any.
+    customer: Option<CustomerId>,
     slot: ConnectionSlot,
     session: Session,
     conversation: Option<ConversationId>,
@@ -54,6 +57,7 @@ pub async fn serve(
     let mut frames = FrameReader::new(stream, session.clone(), MAX_FRAME_BYTES);
     let mut conn = Connection {
         ctx,
+        customer: None,
         slot,
         session,
         conversation: None,
@@ -202,13 +206,21 @@ impl Connection {
                 }
                 Ok(())
             }
-            (ClientFrame::Consent { .. }, Some(_)) => {
-                self.send_error(
-                    "not_supported",
-                    "this frame is not supported by this server yet",
-                )
-                .await
+            (
+                ClientFrame::Consent {
+                    personalization,
+                    marketing,
+                },
+                Some(conversation),
+            ) => {
+                let change = ConsentChange {
+                    personalization,
+                    marketing,
+                };
+                self.on_consent(&conversation, change).await
             }
+            (ClientFrame::PrivacyExport {}, Some(_)) => self.on_privacy_export().await,
+            (ClientFrame::PrivacyErase {}, Some(_)) => self.on_privacy_erase().await,
         }
     }
 
@@ -257,6 +269,7 @@ impl Connection {
             .first()
             .map_or(opened.record.last_seq, |m| m.seq - 1);
         self.conversation = Some(opened.record.id.clone());
+        self.customer = verified.clone();
         self.events = Some(opened.events);
         self.send(&ServerFrame::Welcome {
             conversation_id: opened.record.id.to_string(),
@@ -306,6 +319,92 @@ impl Connection {
             Err(error) => {
                 tracing::error!(%error, "handoff request failed");
                 self.send_error(error.code(), "the handoff could not be requested")
+                    .await
+            }
+        }
+    }
+
+    /// The verified customer, or a `not_verified` error frame.
+    async fn verified_customer(&mut self) -> Result<Option<CustomerId>, Gone> {
+        match self.customer.clone() {
+            Some(customer) => Ok(Some(customer)),
+            None => {
+                self.send_error(
+                    "not_verified",
+                    "only a verified customer can do this (send a signed hello)",
+                )
+                .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn on_consent(
+        &mut self,
+        conversation: &ConversationId,
+        change: ConsentChange,
+    ) -> Result<(), Gone> {
+        let Some(customer) = self.verified_customer().await? else {
+            return Ok(());
+        };
+        match self
+            .ctx
+            .conversations
+            .change_consent_from_chat(conversation, &customer, change)
+            .await
+        {
+            Ok(outcome) => {
+                let frame = ServerFrame::Consent {
+                    personalization: outcome.personalization,
+                    marketing: outcome.marketing,
+                };
+                self.send(&frame).await
+            }
+            Err(error) => {
+                self.send_error(error.code(), "the consent change could not be saved")
+                    .await
+            }
+        }
+    }
+
+    async fn on_privacy_export(&mut self) -> Result<(), Gone> {
+        let Some(customer) = self.verified_customer().await? else {
+            return Ok(());
+        };
+        match export_customer(
+            self.ctx.conversations.store(),
+            &customer,
+            Requester::Customer,
+        )
+        .await
+        {
+            Ok(data) => self.send(&ServerFrame::PrivacyExport { data }).await,
+            Err(_) => {
+                self.send_error("internal_error", "the export could not be prepared")
+                    .await
+            }
+        }
+    }
+
+    /// Erases the verified customer; the conversation goes with it, so the
+    /// socket closes after confirming.
+    async fn on_privacy_erase(&mut self) -> Result<(), Gone> {
+        let Some(customer) = self.verified_customer().await? else {
+            return Ok(());
+        };
+        match erase_customer(
+            self.ctx.conversations.store(),
+            &customer,
+            Requester::Customer,
+        )
+        .await
+        {
+            Ok(_) => {
+                self.send(&ServerFrame::PrivacyErased {}).await?;
+                Err(Gone)
+            }
+            Err(_) => {
+                self.send_error("internal_error", "the erasure could not be completed")
                     .await
             }
         }

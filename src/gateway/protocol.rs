@@ -35,6 +35,10 @@ pub enum ClientFrame {
     HandoffRequest {},
     /// The visitor is typing (shown to a human agent, if one is on the conversation).
     Typing {},
+    /// The verified customer asks for everything held about them.
+    PrivacyExport {},
+    /// The verified customer asks for everything held about them to be erased.
+    PrivacyErase {},
     /// Grant or withdraw consent.
     Consent {
         /// Consent to personalization.
@@ -45,8 +49,15 @@ pub enum ClientFrame {
 }
 
 /// The `type` values a widget may send.
-pub const CLIENT_FRAME_TYPES: [&str; 5] =
-    ["hello", "message", "handoff_request", "typing", "consent"];
+pub const CLIENT_FRAME_TYPES: [&str; 7] = [
+    "hello",
+    "message",
+    "handoff_request",
+    "typing",
+    "consent",
+    "privacy_export",
+    "privacy_erase",
+];
 
 /// A claimed customer identity.
 #[derive(Debug, Deserialize)]
@@ -117,6 +128,21 @@ pub enum ServerFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         agent: Option<String>,
     },
+    /// The verified customer's consent now in force.
+    Consent {
+        /// Consent to personalization.
+        personalization: bool,
+        /// Consent to marketing.
+        marketing: bool,
+    },
+    /// Everything held about the verified customer (same document as
+    /// `GET /v1/privacy/customers/{id}/export`).
+    PrivacyExport {
+        /// The export.
+        data: serde_json::Value,
+    },
+    /// The verified customer's data was erased; the socket closes next.
+    PrivacyErased {},
     /// Something went wrong; `code` is stable.
     Error {
         /// Stable snake_case code.

@@ -16,3 +16,4 @@ mod real_model;
 mod resume;
 mod store_backends;
 mod tokenizer_gguf;
+mod widget_rights;

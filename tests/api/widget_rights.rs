@@ -1,0 +1,117 @@
+//! Consent and data rights from the chat widget itself.
+
+use std::sync::{Arc, Mutex};
+
+use candor::domain::{CustomerId, Purpose};
+use candor::engine::{GenerationRequest, ScriptedEngine};
+use futures_util::StreamExt;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn withdrawing_consent_in_the_chat_takes_effect_on_the_next_reply() {
+    let seen: Arc<Mutex<Vec<GenerationRequest>>> = Arc::default();
+    let log = Arc::clone(&seen);
+    let engine = ScriptedEngine::new(move |req| {
+        log.lock().expect("lock").push(req.clone());
+        "Noted.".into()
+    });
+    let app = spawn_app_with(Some(Arc::new(engine)), |_| {}).await;
+    let (mut ws, _) = app.hello(app.customer_hello("c_1", "en")).await;
+    let before = exchange(&mut ws, "r1", "Can you recommend a tea for me?").await;
+    assert_eq!(
+        before.last().expect("reply")["why"]["purposes"],
+        json!(["personalization"])
+    );
+
+    send(&mut ws, json!({"type":"consent","personalization":false})).await;
+    let mut frames = recv_until(&mut ws, |f| f["type"] == "consent").await;
+    let consent = frames.last().expect("consent frame").clone();
+    if !frames.iter().any(|f| is_message_from(f, "system")) {
+        frames.extend(recv_until(&mut ws, |f| is_message_from(f, "system")).await);
+    }
+    assert_eq!(
+        (
+            consent["personalization"].as_bool(),
+            consent["marketing"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
+    assert!(frames.iter().any(|f| is_message_from(f, "system")
+        && f["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("personalized answers off")));
+    let stored = app
+        .store
+        .consents(&CustomerId::parse("c_1").expect("id"))
+        .await
+        .expect("consents");
+    assert_eq!(stored.get(&Purpose::Personalization), Some(&false));
+
+    let after = exchange(&mut ws, "r2", "Can you recommend a tea for me?").await;
+    assert_eq!(after.last().expect("reply")["why"]["purposes"], json!([]));
+    let prompt = seen.lock().expect("lock").last().expect("request").messages[0]
+        .content
+        .clone();
+    assert!(
+        !prompt.contains("teaware") && !prompt.contains("Previously bought"),
+        "{prompt}"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_visitors_cannot_change_consent_or_ask_for_data() {
+    let app = spawn_app().await;
+    let (mut ws, _) = app.hello(json!({"type":"hello"})).await;
+    for frame in [
+        json!({"type":"consent","marketing":true}),
+        json!({"type":"privacy_export"}),
+        json!({"type":"privacy_erase"}),
+    ] {
+        send(&mut ws, frame).await;
+        let error = recv(&mut ws).await;
+        assert_eq!(error["code"], "not_verified");
+    }
+}
+
+#[tokio::test]
+async fn a_verified_customer_can_export_and_erase_from_the_chat() {
+    let app = spawn_app().await;
+    let (mut ws, _) = app.hello(app.customer_hello("c_2", "es")).await;
+    exchange(&mut ws, "m", "Hola").await;
+    send(&mut ws, json!({"type":"privacy_export"})).await;
+    let export = recv_until(&mut ws, |f| f["type"] == "privacy_export").await;
+    let data = &export.last().expect("export")["data"];
+    let text = data.to_string();
+    assert!(
+        text.contains("lucia.garcia@example.com")
+            && text.contains("B2001")
+            && text.contains("Hola"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("emma.johnson"),
+        "only the customer's own data"
+    );
+
+    send(&mut ws, json!({"type":"privacy_erase"})).await;
+    let erased = recv_until(&mut ws, |f| f["type"] == "privacy_erased").await;
+    assert!(!erased.is_empty());
+    let closed = tokio::time::timeout(FRAME_TIMEOUT, async {
+        while let Some(frame) = ws.next().await {
+            if matches!(frame, Ok(Message::Close(_)) | Err(_)) {
+                return true;
+            }
+        }
+        true
+    })
+    .await
+    .expect("the socket closes");
+    assert!(closed);
+    let id = CustomerId::parse("c_2").expect("id");
+    assert!(app.store.customer(&id).await.expect("query").is_none());
+    assert!(app.store.orders(&id).await.expect("query").is_empty());
+}
