@@ -140,8 +140,21 @@ async fn an_export_holds_everything_stored_about_the_customer_and_nothing_else()
             "{foreign} leaked into c_1's export"
         );
     }
-    let (status, _) = call(&app, Method::GET, &export_path("c_1"), Auth::Admin, None).await;
-    assert_eq!(status, 200);
+    let response = reqwest::Client::new()
+        .get(app.url(&export_path("c_1")))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .map(|v| v.as_bytes()),
+        Some(&b"no-store"[..]),
+        "an export is never cached"
+    );
     assert_eq!(
         audit_actors(&app, "customer_exported", "c_1").await,
         ["customer", "admin"]
@@ -187,6 +200,16 @@ async fn only_the_admin_or_the_customer_themselves_may_exercise_the_rights() {
             assert_eq!(keys, ["code", "message"], "no data in a refusal: {reply}");
         }
     }
+    // Credentials are checked before the body is read.
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        &consent_path("c_1"),
+        Auth::Nobody,
+        Some(json!({"bogus":1})),
+    )
+    .await;
+    assert_eq!(status, 401);
     let c_1 = candor::domain::CustomerId::parse("c_1").expect("id");
     assert!(
         app.store.customer(&c_1).await.expect("query").is_some(),
