@@ -28,7 +28,7 @@ impl ConversationService {
             Some(Intent::Dissatisfied) => {
                 return self.post_notice(&record.id, &texts.offer_human).await
             }
-            Some(Intent::Identity | Intent::Claim | Intent::Urgency) | None => {}
+            Some(Intent::Identity | Intent::Claim | Intent::Urgency | Intent::Promo) | None => {}
         }
         // Identity questions and role-play set-ups get the truth, never the model.
         if self.identity.detect(record.locale, &message.text) == Some(Intent::Identity) {

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use super::service::HISTORY_MESSAGES;
 use super::{ConversationEvent, ConversationService};
+use crate::domain::Purpose;
 use crate::domain::{ConversationId, Locale};
 use crate::engine::{EngineError, EngineEvent, GenerationRequest};
-use crate::guard::{AllowedIdentifiers, GuardReport, OutputGuard};
+use crate::guard::phrases::Intent;
+use crate::guard::{AllowedIdentifiers, GuardReport, OutputGuard, Promotions};
 use crate::store::{ConversationState, NewMessage, Sender};
 
 impl ConversationService {
@@ -86,7 +88,22 @@ impl ConversationService {
                 .chain(own_texts)
                 .chain([self.prompts.policies()]),
         );
-        let mut guard = OutputGuard::new(&self.output_rules, locale, &texts.ai_reminder, allowed);
+        // Promotions only with marketing consent for this turn, and never
+        // while a complaint is open (no upsell to an unhappy customer).
+        let complaint_open = record.handoff_reason.is_some()
+            || history
+                .iter()
+                .rev()
+                .filter(|m| m.sender == Sender::Customer)
+                .take(6)
+                .any(|m| self.phrases.detect(locale, &m.text) == Some(Intent::Dissatisfied));
+        let promotions = if why.purposes.contains(&Purpose::Marketing) && !complaint_open {
+            Promotions::Labelled(&texts.promo_label)
+        } else {
+            Promotions::Forbidden
+        };
+        let mut guard = OutputGuard::new(&self.output_rules, locale, &texts.ai_reminder, allowed)
+            .with_promotions(promotions);
         let mut finished = false;
         while let Some(event) = stream.recv().await {
             match event {
@@ -117,6 +134,7 @@ impl ConversationService {
                 human_claims = report.human_claims,
                 urgency_removed = report.urgency_removed,
                 identifiers_redacted = report.identifiers_redacted,
+                promotions_removed = report.promotions_removed,
                 "output guard changed a reply"
             );
         }

@@ -9,4 +9,4 @@ pub mod phrases;
 
 pub use identifiers::{AllowedIdentifiers, REDACTED};
 pub use notices::{LocaleTexts, NoticeError, Notices};
-pub use output::{GuardReport, OutputGuard};
+pub use output::{GuardReport, OutputGuard, Promotions};

@@ -41,6 +41,8 @@ pub struct LocaleTexts {
     pub identity_answer: String,
     /// Replaces a sentence in which the model claims to be human (must name the AI).
     pub ai_reminder: String,
+    /// Put before promotional sentences (shown only with marketing consent).
+    pub promo_label: String,
     /// Ways of asking "why did you say that?" (matched normalized).
     pub why_phrases: Vec<String>,
     /// No AI reply to explain yet.
@@ -191,6 +193,7 @@ impl Notices {
             ("consent_updated", &texts.consent_updated),
             ("consent_on", &texts.consent_on),
             ("consent_off", &texts.consent_off),
+            ("promo_label", &texts.promo_label),
         ] {
             if text.trim().is_empty() {
                 return Err(invalid(format!("{name} must not be empty")));

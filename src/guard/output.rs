@@ -22,11 +22,24 @@ pub struct GuardReport {
     pub urgency_removed: usize,
     /// Identifiers redacted.
     pub identifiers_redacted: usize,
+    /// Promotional sentences removed (no marketing consent, or a complaint open).
+    pub promotions_removed: usize,
+}
+
+/// Whether a reply may promote products or offers.
+#[derive(Debug, Clone, Copy)]
+pub enum Promotions<'a> {
+    /// No: promotional sentences are removed (no marketing consent for this
+    /// turn, or a complaint or handoff is open).
+    Forbidden,
+    /// Yes, labelled as such with this prefix.
+    Labelled(&'a str),
 }
 
 /// Filters one reply.
 pub struct OutputGuard<'a> {
     rules: &'a PhraseBook,
+    promotions: Promotions<'a>,
     locale: Locale,
     disclosure: &'a str,
     allowed: AllowedIdentifiers,
@@ -45,6 +58,7 @@ impl<'a> OutputGuard<'a> {
     ) -> Self {
         Self {
             rules,
+            promotions: Promotions::Forbidden,
             locale,
             disclosure,
             allowed,
@@ -52,6 +66,12 @@ impl<'a> OutputGuard<'a> {
             sent: String::new(),
             report: GuardReport::default(),
         }
+    }
+
+    /// Sets whether promotional sentences may pass (labelled) or are removed.
+    pub fn with_promotions(mut self, promotions: Promotions<'a>) -> Self {
+        self.promotions = promotions;
+        self
     }
 
     /// Takes more model text; returns the checked text that may be sent now.
@@ -111,6 +131,16 @@ impl<'a> OutputGuard<'a> {
             Some(Intent::Urgency) => {
                 self.report.urgency_removed += 1;
                 return String::new();
+            }
+            Some(Intent::Promo) => {
+                let Promotions::Labelled(label) = self.promotions else {
+                    self.report.promotions_removed += 1;
+                    return String::new();
+                };
+                let (clean, redacted) = self.allowed.redact(sentence);
+                self.report.identifiers_redacted += redacted;
+                let lead = clean.len() - clean.trim_start().len();
+                return format!("{}{label} {}", &clean[..lead], &clean[lead..]);
             }
             _ => {}
         }
@@ -201,6 +231,25 @@ mod tests {
         assert_eq!(
             text,
             "Your order A1001 is fine. Lucia's is [removed], email [removed]."
+        );
+    }
+
+    #[test]
+    fn promotions_are_removed_without_consent_and_labelled_with_it() {
+        let book = PhraseBook::builtin(Book::Output).expect("rules");
+        let reply = "Your order shipped. You might also like our matcha set.";
+        let mut guard = OutputGuard::new(&book, Locale::En, "AI.", AllowedIdentifiers::default());
+        guard.push(reply);
+        guard.finish();
+        assert_eq!(guard.text(), "Your order shipped. ");
+        assert_eq!(guard.report().promotions_removed, 1);
+        let mut guard = OutputGuard::new(&book, Locale::En, "AI.", AllowedIdentifiers::default())
+            .with_promotions(Promotions::Labelled("Offer:"));
+        guard.push(reply);
+        guard.finish();
+        assert_eq!(
+            guard.text(),
+            "Your order shipped. Offer: You might also like our matcha set."
         );
     }
 

@@ -38,16 +38,19 @@ pub enum Intent {
     Claim,
     /// Model output uses fake urgency or scarcity.
     Urgency,
+    /// Model output promotes a product or an offer (upselling).
+    Promo,
 }
 
 impl Intent {
     /// Which intent wins when a message matches several.
-    const PRIORITY: [Intent; 5] = [
+    const PRIORITY: [Intent; 6] = [
         Intent::Human,
         Intent::Identity,
         Intent::Dissatisfied,
         Intent::Claim,
         Intent::Urgency,
+        Intent::Promo,
     ];
 
     fn from_kind(kind: &str) -> Option<Self> {
@@ -57,6 +60,7 @@ impl Intent {
             "identity" => Some(Intent::Identity),
             "claim" => Some(Intent::Claim),
             "urgency" => Some(Intent::Urgency),
+            "promo" => Some(Intent::Promo),
             _ => None,
         }
     }

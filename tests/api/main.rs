@@ -12,6 +12,7 @@ mod limits;
 mod log_scan;
 mod personalization;
 mod privacy;
+mod promotions;
 mod real_model;
 mod resume;
 mod store_backends;
