@@ -289,27 +289,37 @@ impl Store {
 
     /// The customer's orders, newest first.
     pub async fn orders(&self, customer: &CustomerId) -> Result<Vec<OrderRecord>, StoreError> {
-        let rows: Vec<OrderRow> = sqlx::query_as(
-            "SELECT id, status, tracking, items, total, placed_at FROM orders \
-             WHERE customer_id = $1 ORDER BY placed_at DESC, id",
-        )
-        .bind(customer.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, status, tracking, items, total, placed_at)| {
-                Ok(OrderRecord {
-                    id,
-                    status,
-                    tracking,
-                    items: serde_json::from_str(&items)
-                        .map_err(|_| StoreError::Corrupt("order items"))?,
-                    total,
-                    placed_at,
-                })
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        orders_on(&mut conn, customer.as_str()).await
     }
+}
+
+/// The orders of `customer_id` on `conn` (a pooled connection or a
+/// transaction), newest first.
+pub(super) async fn orders_on(
+    conn: &mut sqlx::AnyConnection,
+    customer_id: &str,
+) -> Result<Vec<OrderRecord>, StoreError> {
+    let rows: Vec<OrderRow> = sqlx::query_as(
+        "SELECT id, status, tracking, items, total, placed_at FROM orders \
+         WHERE customer_id = $1 ORDER BY placed_at DESC, id",
+    )
+    .bind(customer_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, status, tracking, items, total, placed_at)| {
+            Ok(OrderRecord {
+                id,
+                status,
+                tracking,
+                items: serde_json::from_str(&items)
+                    .map_err(|_| StoreError::Corrupt("order items"))?,
+                total,
+                placed_at,
+            })
+        })
+        .collect()
 }
 
 async fn current_consents(

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use super::{json_column, AuditEntry, ConsentEntry, ConversationEntry, MessageEntry};
-use crate::store::customers::OrderRecord;
 use crate::store::handoff::HandoffEvent;
 use crate::store::StoreError;
 
@@ -28,31 +27,8 @@ type MessageRow = (
 );
 type HandoffRow = (String, String, Option<String>, Option<String>, i64);
 
-pub(super) async fn orders(
-    conn: &mut sqlx::AnyConnection,
-    id: &str,
-) -> Result<Vec<OrderRecord>, StoreError> {
-    let rows: Vec<(String, String, Option<String>, String, String, String)> = sqlx::query_as(
-        "SELECT id, status, tracking, items, total, placed_at FROM orders \
-         WHERE customer_id = $1 ORDER BY placed_at DESC, id",
-    )
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|(id, status, tracking, items, total, placed_at)| {
-            Ok(OrderRecord {
-                id,
-                status,
-                tracking,
-                items: serde_json::from_str(&items)
-                    .map_err(|_| StoreError::Corrupt("order items"))?,
-                total,
-                placed_at,
-            })
-        })
-        .collect()
-}
+/// The customer's orders, newest first (shared with [`Store::orders`](crate::store::Store::orders)).
+pub(super) use crate::store::customers::orders_on as orders;
 
 pub(super) async fn consents(
     conn: &mut sqlx::AnyConnection,
