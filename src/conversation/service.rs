@@ -184,9 +184,15 @@ impl ConversationService {
             }
         }
         let id = ConversationId::generate();
+        // A signature vouches for an id, but the conversation can only be tied
+        // to a customer the store knows (not yet pushed, or erased: anonymous).
+        let known = match &request.customer {
+            Some(customer) if self.store.customer(customer).await?.is_some() => Some(customer),
+            _ => None,
+        };
         let record = self
             .store
-            .create_conversation(&id, request.customer.as_ref(), request.locale)
+            .create_conversation(&id, known, request.locale)
             .await?;
         tracing::info!(conversation_id = %id, verified = request.customer.is_some(), "conversation started");
         Ok(Opened {
@@ -208,7 +214,11 @@ impl ConversationService {
             .conversation(&resume.conversation_id)
             .await?
             .ok_or(ConversationError::UnknownConversation)?;
-        if record.customer_id.as_deref() != customer.map(CustomerId::as_str) {
+        // A customer's conversation is theirs alone; an anonymous one belongs
+        // to whoever holds its (unguessable) id.
+        if record.customer_id.is_some()
+            && record.customer_id.as_deref() != customer.map(CustomerId::as_str)
+        {
             return Err(ConversationError::NotYours);
         }
         Ok(record)

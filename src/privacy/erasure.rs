@@ -38,7 +38,7 @@ pub async fn erase_customer(
 /// SQLite's own automatic checkpoints fold the log in later.
 pub(super) async fn flush_write_ahead_log(store: &Store) {
     for _ in 0..CHECKPOINT_ATTEMPTS {
-        match store.checkpoint_wal().await {
+        match store.checkpoint().await {
             Ok(true) => return,
             Ok(false) => tokio::time::sleep(CHECKPOINT_PAUSE).await,
             Err(error) => {

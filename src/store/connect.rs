@@ -53,15 +53,18 @@ impl Store {
         Ok(Self { pool, backend })
     }
 
-    /// Folds the SQLite write-ahead log back into the main file and truncates
-    /// it, so erased rows do not linger in the WAL. No-op on PostgreSQL.
-    pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.pool)
-                .await?;
+    /// Folds the SQLite write-ahead log back into the main file and
+    /// truncates it, so erased rows do not linger in the WAL. Returns `false`
+    /// when another connection's open read kept part of the log in use (try
+    /// again); always `true` on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<bool, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(true);
         }
-        Ok(())
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(busy == 0)
     }
 }
 

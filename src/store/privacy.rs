@@ -206,7 +206,7 @@ impl Store {
     /// Deletes `customer` and, by cascade, their orders, consent history,
     /// conversations, messages and handoff events, and audits
     /// `customer_erased` (with counts only) in the same transaction.
-    /// An unknown customer is `NotFound`. Call [`Store::checkpoint_wal`]
+    /// An unknown customer is `NotFound`. Call [`Store::checkpoint`]
     /// afterwards so nothing lingers in the SQLite write-ahead log.
     pub async fn erase_customer(
         &self,
@@ -286,19 +286,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(purged)
-    }
-
-    /// Like [`Store::checkpoint`] (folds the SQLite write-ahead log into the
-    /// main file and truncates it), but says whether it completed: `false`
-    /// when another connection's open read kept part of the log in use.
-    /// Always `true` on PostgreSQL.
-    pub async fn checkpoint_wal(&self) -> Result<bool, StoreError> {
-        if self.backend != Backend::Sqlite {
-            return Ok(true);
-        }
-        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(busy == 0)
     }
 }

@@ -82,3 +82,15 @@ async fn a_conversation_survives_a_server_restart_on_the_same_database() {
     let frames = exchange(&mut ws, "s2", "nach dem Neustart").await;
     assert_eq!(frames[0]["seq"], 3);
 }
+
+#[tokio::test]
+async fn a_signed_hello_for_a_customer_the_store_does_not_know_still_gets_a_conversation() {
+    let app = spawn_app().await;
+    let (mut ws, welcome) = app
+        .hello(app.customer_hello("c_not_pushed_yet", "en"))
+        .await;
+    assert_eq!(welcome["verified"], true);
+    let frames = exchange(&mut ws, "u1", "hello").await;
+    assert_eq!(frames.last().expect("reply")["sender"], "ai");
+    assert_eq!(frames.last().expect("reply")["why"]["purposes"], json!([]));
+}
