@@ -14,6 +14,7 @@ pub mod guard;
 pub mod handoff;
 pub mod personalization;
 pub mod prompt;
+pub mod redteam;
 pub mod routes;
 pub mod startup;
 pub mod store;

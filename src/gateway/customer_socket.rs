@@ -75,7 +75,7 @@ pub async fn serve(ctx: SocketContext, session: Session, stream: actix_ws::Messa
                     }
                     Some(Ok(AggregatedMessage::Pong(_))) => {}
                     Some(Ok(AggregatedMessage::Close(reason))) => break reason,
-                    Some(Err(ProtocolError::Overflow)) => break Some(CloseReason {
+                    Some(Err(e)) if is_too_big(&e) => break Some(CloseReason {
                         code: CloseCode::Size,
                         description: Some(format!("frames are limited to {MAX_FRAME_BYTES} bytes")),
                     }),
@@ -94,6 +94,19 @@ pub async fn serve(ctx: SocketContext, session: Session, stream: actix_ws::Messa
         }
     };
     let _ = conn.session.close(close).await;
+}
+
+/// A frame, or a message reassembled from continuation frames, over
+/// [`MAX_FRAME_BYTES`]: both close with 1009. actix-ws reports the second as
+/// an I/O error of kind `Other` (invalid UTF-8 is `InvalidData`).
+fn is_too_big(error: &ProtocolError) -> bool {
+    match error {
+        ProtocolError::Overflow => true,
+        ProtocolError::Io(e) => {
+            e.kind() == std::io::ErrorKind::Other && e.to_string().contains("continuation size")
+        }
+        _ => false,
+    }
 }
 
 async fn next_event(

@@ -8,6 +8,7 @@ mod handoff;
 mod helpers;
 mod personalization;
 mod real_model;
+mod red_team;
 mod resume;
 mod store_backends;
 mod tokenizer_gguf;
