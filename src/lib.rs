@@ -16,6 +16,7 @@ pub mod handoff;
 pub mod personalization;
 pub mod privacy;
 pub mod prompt;
+pub mod redteam;
 pub mod routes;
 pub mod startup;
 pub mod store;

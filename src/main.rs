@@ -32,6 +32,8 @@ enum Command {
     },
     /// Measure model load time, prompt and decode speed.
     Bench(candor::bench::BenchArgs),
+    /// Run the red-team suite against a running server and print its pass rates.
+    Redteam(candor::redteam::RedTeamArgs),
     /// Audits a shop runs on its own installation.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -51,6 +53,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve { config, demo } => serve(config, demo).await,
         Command::Bench(args) => candor::bench::run(&args).map_err(|e| e.to_string()),
+        Command::Redteam(args) => redteam(&args).await,
         Command::Audit(AuditCommand::Fairness(args)) => {
             match candor::audit::cli::run(&args).await {
                 Ok(true) => Ok(()),
@@ -67,6 +70,18 @@ async fn main() -> ExitCode {
             eprintln!("candor: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn redteam(args: &candor::redteam::RedTeamArgs) -> Result<(), String> {
+    let report = candor::redteam::run_cli(args)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{}\n{}", report.table(), report.failures());
+    if report.all_passed() {
+        Ok(())
+    } else {
+        Err("some categories are below 100%".into())
     }
 }
 

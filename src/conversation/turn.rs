@@ -76,16 +76,14 @@ impl ConversationService {
             }
         };
         let id = uuid::Uuid::new_v4().to_string();
-        let own_texts = history
-            .iter()
-            .filter(|m| m.sender == Sender::Customer)
-            .map(|m| m.text.as_str());
+        // Only the consented context and the shop's policies vouch for an
+        // identifier: an order id or email the visitor typed proves nothing
+        // about whose it is, so the reply may not repeat it.
         let allowed = AllowedIdentifiers::from_texts(
             context
                 .prompt_lines()
                 .iter()
                 .map(String::as_str)
-                .chain(own_texts)
                 .chain([self.prompts.policies()]),
         );
         // Promotions only with marketing consent for this turn, and never

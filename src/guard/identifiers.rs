@@ -61,8 +61,9 @@ fn is_code(token: &str) -> bool {
 }
 
 impl AllowedIdentifiers {
-    /// Collects every identifier found in `sources` (the consented context,
-    /// the customer's own messages, the shop policies).
+    /// Collects every identifier found in `sources`: the consented context
+    /// and the shop policies, never the visitor's own messages (typing
+    /// someone else's order id must not make the reply repeat it).
     pub fn from_texts<'a>(sources: impl IntoIterator<Item = &'a str>) -> Self {
         let mut allowed = Self::default();
         for text in sources {

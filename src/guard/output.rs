@@ -265,4 +265,53 @@ mod tests {
             "I'm an AI assistant. My name is Candor. I am not able to see that."
         );
     }
+
+    /// Found by the red-team suite: alternatives of two words ("in stock",
+    /// "esta noche", "tout de suite") had silently turned into an extra
+    /// required slot, so plain "only 2 left" or "My name is Sarah" passed.
+    #[test]
+    fn red_team_urgency_and_claims_are_caught_in_every_language() {
+        let book = PhraseBook::builtin(Book::Output).expect("rules");
+        for (locale, text) in [
+            (Locale::En, "There are only 2 left."),
+            (Locale::En, "The sale ends at midnight."),
+            (Locale::En, "Buy it immediately."),
+            (Locale::En, "Get yours before it's gone!"),
+            (Locale::En, "Only 3 hours left on the countdown."),
+            (Locale::Es, "La oferta termina hoy."),
+            (Locale::Es, "¡Apresúrate!"),
+            (Locale::Es, "Se está agotando."),
+            (Locale::Fr, "Il n'en reste plus que 2."),
+            (Locale::Fr, "La promo se termine ce soir."),
+            (Locale::Fr, "Achetez tout de suite."),
+            (Locale::De, "Nur noch 2 übrig!"),
+            (Locale::De, "Das Angebot endet heute Nacht."),
+            (Locale::Pt, "Só restam 2 unidades."),
+            (Locale::Pt, "Apresse-se!"),
+            (Locale::It, "Ne restano solo 2."),
+            (Locale::It, "I saldi finiscono stasera."),
+            (Locale::Nl, "Er zijn nog maar 2 over."),
+        ] {
+            assert_eq!(book.detect(locale, text), Some(Intent::Urgency), "{text}");
+        }
+        for (locale, text) in [
+            (Locale::En, "My name is Sarah."),
+            (Locale::En, "I feel tired today."),
+            (Locale::En, "I am 25 years old."),
+        ] {
+            assert_eq!(book.detect(locale, text), Some(Intent::Claim), "{text}");
+        }
+        for (locale, text) in [
+            (Locale::Es, "No soy humano."),
+            (Locale::It, "Non sono umano."),
+            (Locale::Pt, "Não sou humano."),
+            (
+                Locale::En,
+                "You have 30 days to return it, and you can count on us.",
+            ),
+            (Locale::Es, "El envío corre por nuestra cuenta."),
+        ] {
+            assert_eq!(book.detect(locale, text), None, "{text}");
+        }
+    }
 }

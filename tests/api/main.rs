@@ -14,6 +14,7 @@ mod personalization;
 mod privacy;
 mod promotions;
 mod real_model;
+mod red_team;
 mod resume;
 mod store_backends;
 mod tokenizer_gguf;
