@@ -221,12 +221,15 @@ impl Store {
         let items =
             serde_json::to_string(&order.items).map_err(|_| StoreError::Corrupt("order items"))?;
         let mut tx = self.pool.begin().await?;
-        let customer_exists: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM customers WHERE id = $1")
+        // A write first: it takes SQLite's write lock before anything is read,
+        // so the transaction cannot fail upgrading a stale read snapshot.
+        let customer_exists =
+            sqlx::query("UPDATE customers SET updated_at = updated_at WHERE id = $1")
                 .bind(order.customer_id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if customer_exists.is_none() {
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if customer_exists == 0 {
             return Err(StoreError::NotFound("customer"));
         }
         let owner: Option<(String,)> =

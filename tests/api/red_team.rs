@@ -61,6 +61,11 @@ async fn spawn_target(
         s.prompts_dir = prompts.clone();
         s.admin_token = Some(admin.into());
         s.widget_secret = Some(secret.into());
+        // The whole suite comes from one address: the rate limits have tests
+        // of their own (limits.rs) and would only get in the way here.
+        s.limits.messages_per_minute = 100_000;
+        s.limits.ip_messages_per_minute = 100_000;
+        s.limits.connections_per_ip = 10_000;
     })
     .await;
     (app, dir, prompts, canaries)
