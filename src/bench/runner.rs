@@ -74,7 +74,7 @@ struct ConversationResult {
 }
 
 enum Session {
-    Candor(CandorSession),
+    Candor(Box<CandorSession>),
     Llama(LlamaSession),
 }
 
@@ -118,7 +118,7 @@ async fn conversation(
             let deadline = Instant::now() + plan.turn_timeout;
             let name = format!("lg{}", index + 1);
             match CandorSession::open(url, origin.as_deref(), name, deadline).await {
-                Ok(session) => Session::Candor(session),
+                Ok(session) => Session::Candor(Box::new(session)),
                 Err(problem) => {
                     result.errors.push(format!("{label}: {problem}"));
                     return result;

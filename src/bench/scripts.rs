@@ -124,6 +124,15 @@ mod tests {
         let identity = PhraseBook::load(&prompts, Book::Identity).expect("identity phrases");
         let notices = Notices::load(&prompts).expect("locale texts");
         let routed = [Intent::Human, Intent::Dissatisfied, Intent::Identity];
+        // The check can fail: these would be answered without the model.
+        assert_eq!(
+            handoff.detect(Locale::En, "Can I talk to a person?"),
+            Some(Intent::Human)
+        );
+        assert_eq!(
+            identity.detect(Locale::En, "Are you a bot?"),
+            Some(Intent::Identity)
+        );
         for script in &CUSTOMER_SCRIPTS {
             for turn in script.turns {
                 for book in [&handoff, &identity] {
