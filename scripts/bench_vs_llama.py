@@ -233,12 +233,10 @@ def timed_run(args, target, n, rnd, pids, results):
     ok, cpu, tries = core_check(args.core_retries)
     note = f"cores {'free' if ok else 'NOT free'} {cpu} after {tries} check(s), waited {waited} s for idle servers"
     log(f"N={n} round {rnd} {target}: {note}")
-    scratch = Path(tempfile.mktemp(suffix=".json"))
-    load_run(args, target, n, ["--tag", f"n={n} round={rnd}"], scratch, cap=args.max_secs or None)
-    if scratch.exists():
-        line = scratch.read_text().strip().splitlines()[-1]
-        scratch.unlink()
-        record = json.loads(line)
+    raw = args.out / f"run-n{n}-r{rnd}-{target}.json"
+    load_run(args, target, n, ["--tag", f"n={n} round={rnd}"], raw, cap=args.max_secs or None)
+    if raw.exists():
+        record = json.loads(raw.read_text().strip().splitlines()[-1])
         record.update({"round": rnd, "cores_free": ok, "core_cpu_secs": cpu, "idle_wait_secs": waited})
         results.append(record)
         with open(args.out / "results.jsonl", "a") as f:
@@ -318,7 +316,7 @@ def main():
     if not (ROOT / args.model).exists():
         sys.exit(f"{args.model} is missing: run `make model`")
     llama_bin = args.llama_bin or subprocess.run(
-        [str(ROOT / "scripts/llama_server.sh")], check=True, capture_output=True, text=True
+        [str(ROOT / "scripts/llama_server.sh")], check=True, stdout=subprocess.PIPE, text=True
     ).stdout.strip().splitlines()[-1]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     args.out = Path(args.out or ROOT / "target" / "bench-vs-llama" / stamp)
