@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -48,7 +49,7 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=3, help="candor+llama pairs per N (order alternates)")
     p.add_argument("--max-secs", type=int, default=40, help="cap of one timed run (0 = no cap)")
     p.add_argument("--idle-secs", type=int, default=20, help="pause after every timed run")
-    p.add_argument("--core-retries", type=int, default=6, help="core checks before running anyway")
+    p.add_argument("--core-retries", type=int, default=30, help="core checks (10 s apart) before running anyway")
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--model", default="models/SmolLM2-135M-Instruct.Q4_1.gguf")
     p.add_argument("--candor-bin", default="target/release/candor")
@@ -92,6 +93,17 @@ def cpu_ticks(pid):
         return int(fields[11]) + int(fields[12])  # utime + stime
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def busy_ticks():
+    """CPU ticks spent busy on all cores since boot (/proc/stat)."""
+    v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return sum(v) - v[3] - v[4]  # minus idle and iowait
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_idle(pids, limit=600):
@@ -234,10 +246,21 @@ def timed_run(args, target, n, rnd, pids, results):
     note = f"cores {'free' if ok else 'NOT free'} {cpu} after {tries} check(s), waited {waited} s for idle servers"
     log(f"N={n} round {rnd} {target}: {note}")
     raw = args.out / f"run-n{n}-r{rnd}-{target}.json"
+    # CPU used during the run by anything but the two servers and the load
+    # generator: another process competing for the cores makes the run suspect.
+    hz = os.sysconf("SC_CLK_TCK")
+    before = (busy_ticks(), sum(cpu_ticks(p) for p in pids), children_cpu(), time.monotonic())
     load_run(args, target, n, ["--tag", f"n={n} round={rnd}"], raw, cap=args.max_secs or None)
+    after = (busy_ticks(), sum(cpu_ticks(p) for p in pids), children_cpu(), time.monotonic())
+    others = ((after[0] - before[0]) - (after[1] - before[1])) / hz - (after[2] - before[2])
+    other_share = max(0.0, others) / ((after[3] - before[3]) * (os.cpu_count() or 1))
+    log(f"  other processes used {other_share:.0%} of the machine during the run")
     if raw.exists():
         record = json.loads(raw.read_text().strip().splitlines()[-1])
-        record.update({"round": rnd, "cores_free": ok, "core_cpu_secs": cpu, "idle_wait_secs": waited})
+        record.update({
+            "round": rnd, "cores_free": ok, "core_cpu_secs": cpu, "idle_wait_secs": waited,
+            "other_cpu_share": round(other_share, 3),
+        })
         results.append(record)
         with open(args.out / "results.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
@@ -266,7 +289,8 @@ def table(results, ns):
         "| TTFT p50 ms Candor | TTFT p50 ms llama | TTFT Candor/llama "
         "| TTFT p95 ms Candor | TTFT p95 ms llama "
         "| reply p50 ms Candor | reply p50 ms llama | reply Candor/llama "
-        "| turns/s Candor | turns/s llama | errors C/L | cut C/L | runs C/L | cores free |"
+        "| turns/s Candor | turns/s llama | errors C/L | cut C/L | runs C/L | cores free "
+        "| max other CPU |"
     )
     lines = [head, "|" + "---:|" * (head.count("|") - 1)]
     for n in ns:
@@ -288,6 +312,7 @@ def table(results, ns):
             f"{sum(r['cut_turns'] for r in c)}/{sum(r['cut_turns'] for r in l)}",
             f"{len(c)}/{len(l)}",
             f"{sum(r['cores_free'] for r in c + l)}/{len(c + l)}",
+            f"{max(r.get('other_cpu_share', 0) for r in c + l):.0%}",
         ]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
