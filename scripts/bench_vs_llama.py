@@ -283,6 +283,11 @@ def ratio(a, b):
     return "n/a" if a is None or b is None or b == 0 else f"{a / b:.2f}"
 
 
+def max_share(shares):
+    shares = [s for s in shares if s is not None]
+    return f"{max(shares):.0%}" if shares else "n/a"
+
+
 def table(results, ns):
     head = (
         "| N | tok/s Candor | tok/s llama | tok/s Candor/llama "
@@ -312,7 +317,7 @@ def table(results, ns):
             f"{sum(r['cut_turns'] for r in c)}/{sum(r['cut_turns'] for r in l)}",
             f"{len(c)}/{len(l)}",
             f"{sum(r['cores_free'] for r in c + l)}/{len(c + l)}",
-            f"{max(r.get('other_cpu_share', 0) for r in c + l):.0%}",
+            max_share([r.get("other_cpu_share") for r in c + l]),
         ]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
