@@ -27,6 +27,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("candor", "llama")
+STARTED = []  # every server process started, so any exit stops them
 
 
 def log(message):
@@ -200,6 +202,7 @@ def start_candor(args, work, out, queue):
         [str(ROOT / args.candor_bin), "serve", "--config", str(config)],
         cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
     )
+    STARTED.append(proc)
     wait_http(f"http://127.0.0.1:{args.candor_port}/healthz", "candor", proc)
     return proc
 
@@ -212,6 +215,7 @@ def start_llama(args, llama_bin, n, out):
     ]
     logfile = open(out / f"llama-n{n}.log", "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT)
+    STARTED.append(proc)
     wait_http(f"http://127.0.0.1:{args.llama_port}/health", "llama-server", proc)
     return proc, " ".join(cmd[1:])
 
@@ -250,7 +254,9 @@ def timed_run(args, target, n, rnd, pids, results):
     # generator: another process competing for the cores makes the run suspect.
     hz = os.sysconf("SC_CLK_TCK")
     before = (busy_ticks(), sum(cpu_ticks(p) for p in pids), children_cpu(), time.monotonic())
-    load_run(args, target, n, ["--tag", f"n={n} round={rnd}"], raw, cap=args.max_secs or None)
+    transcript = args.out / f"transcript-n{n}-r{rnd}-{target}.jsonl"
+    tags = ["--tag", f"n={n} round={rnd}", "--transcript", str(transcript)]
+    load_run(args, target, n, tags, raw, cap=args.max_secs or None)
     after = (busy_ticks(), sum(cpu_ticks(p) for p in pids), children_cpu(), time.monotonic())
     others = ((after[0] - before[0]) - (after[1] - before[1])) / hz - (after[2] - before[2])
     other_share = max(0.0, others) / ((after[3] - before[3]) * (os.cpu_count() or 1))
@@ -270,7 +276,7 @@ def timed_run(args, target, n, rnd, pids, results):
 # --- table --------------------------------------------------------------------
 
 def med(records, key, sub=None):
-    values = [r[key][sub] if sub else r[key] for r in records]
+    values = [(r.get(key) or {}).get(sub) if sub else r.get(key) for r in records]
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
 
@@ -294,7 +300,7 @@ def table(results, ns):
         "| TTFT p50 ms Candor | TTFT p50 ms llama | TTFT Candor/llama "
         "| TTFT p95 ms Candor | TTFT p95 ms llama "
         "| reply p50 ms Candor | reply p50 ms llama | reply Candor/llama "
-        "| turns/s Candor | turns/s llama | errors C/L | cut C/L | runs C/L | cores free "
+        "| turns/s Candor | turns/s llama | tokens/reply C/L | errors C/L | cut C/L | runs C/L | cores free "
         "| max other CPU |"
     )
     lines = [head, "|" + "---:|" * (head.count("|") - 1)]
@@ -313,6 +319,7 @@ def table(results, ns):
             fmt(med(c, "reply_ms", "p50")), fmt(med(l, "reply_ms", "p50")),
             ratio(med(c, "reply_ms", "p50"), med(l, "reply_ms", "p50")),
             fmt(med(c, "turns_per_sec"), 2), fmt(med(l, "turns_per_sec"), 2),
+            f"{fmt(med(c, 'tokens_per_turn'), 1)}/{fmt(med(l, 'tokens_per_turn'), 1)}",
             f"{sum(r['errors'] for r in c)}/{sum(r['errors'] for r in l)}",
             f"{sum(r['cut_turns'] for r in c)}/{sum(r['cut_turns'] for r in l)}",
             f"{len(c)}/{len(l)}",
@@ -356,7 +363,9 @@ def main():
 
     llama_version = subprocess.run([llama_bin, "--version"], capture_output=True, text=True)
     llama_version = (llama_version.stdout + llama_version.stderr).strip().replace("\n", "; ")
-    results, candor, llama, llama_cmd = [], None, None, ""
+    results, llama_cmd, stopped_by = [], "", None
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     try:
         candor = start_candor(args, work, args.out, queue=max(ns) * 2)
         for n in ns:
@@ -369,13 +378,30 @@ def main():
                 order = TARGETS if rnd % 2 else TARGETS[::-1]
                 for target in order:
                     timed_run(args, target, n, rnd, pids, results)
+                    # Kept current, so an interrupted comparison still has its table.
+                    write_report(args, results, ns, llama_version, llama_cmd, "(partial)")
             stop(llama)
-            llama = None
+    except Interrupted as signal_name:
+        stopped_by = f"(stopped by {signal_name}: only the runs finished before it)"
+        log(stopped_by)
     finally:
-        stop(llama)
-        stop(candor)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for proc in STARTED:
+            stop(proc)
         shutil.rmtree(work, ignore_errors=True)
+    print(write_report(args, results, ns, llama_version, llama_cmd, stopped_by))
 
+
+class Interrupted(Exception):
+    """SIGTERM or SIGINT: stop the servers, print what was measured."""
+
+
+def interrupt(signum, _frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def write_report(args, results, ns, llama_version, llama_cmd, note=None):
     report = "\n".join([
         f"Machine: {machine_description()}",
         "Candor: target/release/candor (cargo --release, .cargo/config.toml target-cpu=native), "
@@ -385,14 +411,14 @@ def main():
         f"Runs: {args.rounds} round(s) per N, interleaved, capped at {args.max_secs or 'no'} s, "
         f"{args.idle_secs} s idle after each; medians over rounds. Ratios are Candor/llama: "
         "tok/s > 1 means Candor is faster; TTFT and reply > 1 mean Candor is slower.",
+        *([note] if note else []),
         "",
         table(results, ns),
         "",
         detail(results, ns),
     ])
     (args.out / "results.md").write_text(report + "\n")
-    print(report)
-
+    return report
 
 if __name__ == "__main__":
     main()

@@ -5,8 +5,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::report::LoadSummary;
+use serde_json::{json, Value};
+
+use super::report::{LoadReport, LoadSummary, TurnRecord};
 use super::runner::{run_load, LoadPlan, LoadTarget};
+use super::scripts::script_for;
 use super::tokens::TokenCounter;
 use super::LoadError;
 use crate::personalization::ConsentedContext;
@@ -59,6 +62,11 @@ pub struct LoadArgs {
     /// Free-form label copied into the JSON (e.g. `round=2`).
     #[arg(long)]
     pub tag: Option<String>,
+    /// Append every completed turn (conversation, customer text, reply,
+    /// tokens) as one JSON object per line to this file, to check that both
+    /// servers gave comparable replies.
+    #[arg(long)]
+    pub transcript: Option<PathBuf>,
 }
 
 /// `--target` values.
@@ -86,13 +94,27 @@ pub async fn run_cli(args: &LoadArgs) -> Result<LoadSummary, LoadError> {
         time_cap: args.max_secs.map(Duration::from_secs),
         counter: Some(TokenCounter::from_gguf(&args.model)?),
     };
-    let summary = run_load(&plan).await.summary(args.tag.as_deref());
+    let report = run_load(&plan).await;
+    let summary = report.summary(args.tag.as_deref());
     println!("{}", summary.line());
     for error in &summary.error_samples {
         println!("  error: {error}");
     }
     if let Some(path) = &args.json {
-        append_json(path, &summary)?;
+        let value = serde_json::to_value(&summary).map_err(|e| LoadError::Write {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        append_lines(path, [value])?;
+    }
+    if let Some(path) = &args.transcript {
+        append_lines(
+            path,
+            report
+                .turns
+                .iter()
+                .map(|t| transcript_line(&report, t, args)),
+        )?;
     }
     Ok(summary)
 }
@@ -145,14 +167,31 @@ fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}"))
 }
 
-fn append_json(path: &Path, summary: &LoadSummary) -> Result<(), LoadError> {
+fn transcript_line(report: &LoadReport, turn: &TurnRecord, args: &LoadArgs) -> Value {
+    let script = script_for(turn.conversation);
+    json!({
+        "target": report.target,
+        "tag": args.tag,
+        "conversation": turn.conversation + 1,
+        "topic": script.topic,
+        "turn": turn.turn + 1,
+        "customer": script.turns.get(turn.turn),
+        "reply": turn.text,
+        "tokens": turn.tokens,
+    })
+}
+
+/// Appends each value as one line of JSON.
+fn append_lines(path: &Path, values: impl IntoIterator<Item = Value>) -> Result<(), LoadError> {
     let write = || -> std::io::Result<()> {
-        let line = serde_json::to_string(summary).map_err(std::io::Error::other)?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)?;
-        writeln!(file, "{line}")
+        for value in values {
+            writeln!(file, "{value}")?;
+        }
+        Ok(())
     };
     write().map_err(|source| LoadError::Write {
         path: path.to_owned(),

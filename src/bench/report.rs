@@ -31,6 +31,8 @@ impl TokenSource {
 /// One finished turn: the visitor's message and the complete reply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TurnRecord {
+    /// Which conversation of the run (0-based; it follows `script_for(conversation)`).
+    pub conversation: usize,
     /// 0 for the first turn of a conversation, 1 and 2 for follow-ups.
     pub turn: usize,
     /// Message sent → first streamed text (`None` if the reply came in one piece).
@@ -41,6 +43,8 @@ pub struct TurnRecord {
     pub tokens: usize,
     /// Where `tokens` came from.
     pub token_source: TokenSource,
+    /// The reply as received.
+    pub text: String,
 }
 
 /// Everything one run produced.
@@ -127,6 +131,9 @@ pub struct LoadSummary {
     pub tokens_per_sec: f64,
     /// `completed_turns / wall_secs`.
     pub turns_per_sec: f64,
+    /// Mean tokens of a completed reply: replies of different lengths make
+    /// latencies incomparable, so check this matches between servers.
+    pub tokens_per_turn: Option<f64>,
     /// Time to first token of first turns, in ms.
     pub ttft_first_ms: Percentiles,
     /// Time to first token of follow-up turns, in ms.
@@ -162,7 +169,8 @@ impl LoadReport {
                     .filter_map(|t| t.ttft),
             )
         };
-        let generated_tokens = self.turns.iter().map(|t| t.tokens).sum::<usize>() + self.cut_tokens;
+        let finished_tokens = self.turns.iter().map(|t| t.tokens).sum::<usize>();
+        let generated_tokens = finished_tokens + self.cut_tokens;
         let sources: BTreeSet<TokenSource> = self.turns.iter().map(|t| t.token_source).collect();
         LoadSummary {
             target: self.target.clone(),
@@ -176,6 +184,8 @@ impl LoadReport {
             generated_tokens,
             tokens_per_sec: per_sec(generated_tokens as f64),
             turns_per_sec: per_sec(self.turns.len() as f64),
+            tokens_per_turn: (!self.turns.is_empty())
+                .then(|| finished_tokens as f64 / self.turns.len() as f64),
             ttft_first_ms: ttft(|turn| turn == 0),
             ttft_followup_ms: ttft(|turn| turn > 0),
             ttft_all_ms: ttft(|_| true),
@@ -197,7 +207,7 @@ impl LoadSummary {
     /// One human-readable line (latencies as p50/p95 in ms).
     pub fn line(&self) -> String {
         format!(
-            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}) | {:.2} turns/s",
+            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}; {} per reply) | {:.2} turns/s",
             self.target,
             self.conversations,
             self.completed_turns,
@@ -211,6 +221,8 @@ impl LoadSummary {
             self.tokens_per_sec,
             self.generated_tokens,
             if self.token_source.is_empty() { "no turns" } else { self.token_source.as_str() },
+            self.tokens_per_turn
+                .map_or_else(|| "n/a".into(), |t| format!("{t:.1}")),
             self.turns_per_sec,
         )
     }
@@ -236,11 +248,13 @@ mod tests {
     #[test]
     fn the_summary_splits_first_and_follow_up_turns() {
         let turn = |turn, ttft, tokens| TurnRecord {
+            conversation: 0,
             turn,
             ttft: Some(ms(ttft)),
             reply: ms(ttft * 2),
             tokens,
             token_source: TokenSource::Tokenizer,
+            text: String::new(),
         };
         let report = LoadReport {
             target: "candor".into(),
@@ -259,6 +273,7 @@ mod tests {
         assert_eq!(s.generated_tokens, 64);
         assert!((s.tokens_per_sec - 32.0).abs() < 1e-9);
         assert!((s.turns_per_sec - 1.5).abs() < 1e-9);
+        assert_eq!(s.tokens_per_turn, Some(20.0));
         assert_eq!(s.token_source, "tokenizer");
         assert!(s.line().contains("1 errors, 1 cut"));
         let json = serde_json::to_value(&s).expect("json");

@@ -154,11 +154,13 @@ async fn conversation(
                     (None, None) => (0, TokenSource::Unknown),
                 };
                 result.turns.push(TurnRecord {
+                    conversation: index,
                     turn,
                     ttft: done.ttft,
                     reply: done.reply,
                     tokens,
                     token_source,
+                    text: done.text,
                 });
             }
             TurnOutcome::Failed(problem) => {

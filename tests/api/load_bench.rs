@@ -55,6 +55,8 @@ async fn two_candor_conversations_complete_six_turns() {
         assert!(turn.reply >= turn.ttft.unwrap_or_default());
         assert!(turn.tokens > 0);
         assert_eq!(turn.token_source, TokenSource::Tokenizer);
+        let customer = candor::bench::script_for(turn.conversation).turns[turn.turn];
+        assert_eq!(turn.text, format!("You said: {customer}"));
     }
     assert!(summary.tokens_per_sec > 0.0 && summary.turns_per_sec > 0.0);
     app.stop().await;
@@ -154,6 +156,7 @@ async fn the_llama_client_streams_and_sends_candors_prompt_and_history() {
         .turns
         .iter()
         .all(|t| t.ttft.is_some_and(|ttft| ttft >= Duration::from_millis(5))));
+    assert!(report.turns.iter().all(|t| t.text == REPLY));
 
     let bodies = bodies.lock().expect("lock").clone();
     assert_eq!(bodies.len(), 6);
