@@ -391,6 +391,8 @@ def main():
             stop(proc)
         shutil.rmtree(work, ignore_errors=True)
     print(write_report(args, results, ns, llama_version, llama_cmd, stopped_by))
+    if stopped_by:
+        sys.exit(1)
 
 
 class Interrupted(Exception):
