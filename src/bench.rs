@@ -83,6 +83,7 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
             seed: 0,
             max_generation_secs: 600,
         },
+        cache_key: None,
     };
     println!("model: {}", model.description());
     println!("load: {load_secs:.2} s");

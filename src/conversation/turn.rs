@@ -63,6 +63,7 @@ impl ConversationService {
         let request = GenerationRequest {
             messages,
             sampling: self.sampling.clone(),
+            cache_key: Some(conversation.to_string()),
         };
         let mut stream = match self.engine.submit(request) {
             Ok(stream) => stream,

@@ -4,6 +4,7 @@
 mod admin;
 mod bad_input;
 mod chat_socket;
+mod engine_batching;
 mod fairness;
 mod frames;
 mod handoff;
@@ -11,6 +12,7 @@ mod helpers;
 mod limits;
 mod log_scan;
 mod personalization;
+mod postgres_db;
 mod privacy;
 mod promotions;
 mod real_model;
