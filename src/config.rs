@@ -126,6 +126,9 @@ pub struct EngineSettings {
     /// prompts, in MiB; least recently used conversations are evicted
     /// beyond it (their next turn recomputes the prompt).
     pub cache_budget_mib: usize,
+    /// A conversation's cache is dropped after this many idle seconds (it
+    /// holds the conversation's text in memory; erasure drops it at once).
+    pub cache_idle_secs: u64,
     /// `own` (batched, cached; llama family) or `upstream` (candle's
     /// single-sequence model, for comparison). Other architectures always
     /// use `upstream`.
@@ -172,6 +175,7 @@ impl Default for EngineSettings {
             max_batch: nz(16),
             prefill_chunk: nz(256),
             cache_budget_mib: 64,
+            cache_idle_secs: 1800,
             implementation: crate::engine::Implementation::default(),
         }
     }

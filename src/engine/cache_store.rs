@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::kv_cache::{SequenceCache, SharedPrefix};
 
@@ -13,17 +14,23 @@ const MAX_PREFIXES: usize = 8;
 /// Idle conversation caches and shared prefixes.
 pub(crate) struct CacheStore {
     budget_bytes: usize,
+    idle_limit: Duration,
     clock: u64,
     conversations: HashMap<String, (u64, SequenceCache)>,
+    last_used: HashMap<String, Instant>,
     prefixes: Vec<(u64, Arc<SharedPrefix>)>,
 }
 
 impl CacheStore {
-    pub(crate) fn new(budget_bytes: usize) -> Self {
+    /// Keeps at most `budget_bytes`, and no conversation idle for longer
+    /// than `idle_limit` (a cache holds the conversation's text).
+    pub(crate) fn new(budget_bytes: usize, idle_limit: Duration) -> Self {
         Self {
             budget_bytes,
+            idle_limit,
             clock: 0,
             conversations: HashMap::new(),
+            last_used: HashMap::new(),
             prefixes: Vec::new(),
         }
     }
@@ -35,19 +42,36 @@ impl CacheStore {
 
     /// Removes and returns the cache of conversation `key` (it is in use).
     pub(crate) fn take(&mut self, key: &str) -> Option<SequenceCache> {
+        self.last_used.remove(key);
         self.conversations.remove(key).map(|(_, cache)| cache)
     }
 
     /// Keeps the cache of conversation `key`, then evicts to the budget.
     pub(crate) fn put(&mut self, key: String, cache: SequenceCache) {
         let now = self.tick();
+        self.last_used.insert(key.clone(), Instant::now());
         self.conversations.insert(key, (now, cache));
         self.evict();
     }
 
     /// Drops the cache of conversation `key` (its data was erased).
     pub(crate) fn forget(&mut self, key: &str) -> bool {
+        self.last_used.remove(key);
         self.conversations.remove(key).is_some()
+    }
+
+    /// Drops conversations idle for longer than the limit.
+    pub(crate) fn expire(&mut self) {
+        let limit = self.idle_limit;
+        let expired: Vec<String> = self
+            .last_used
+            .iter()
+            .filter(|(_, used)| used.elapsed() > limit)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in expired {
+            self.forget(&key);
+        }
     }
 
     /// The longest shared prefix that `prompt` starts with.
@@ -111,7 +135,7 @@ impl CacheStore {
                 .min_by_key(|(_, (used, _))| *used)
                 .map(|(key, _)| key.clone());
             if let Some(key) = oldest {
-                self.conversations.remove(&key);
+                self.forget(&key);
                 continue;
             }
             let oldest = self
@@ -145,7 +169,7 @@ mod tests {
     #[test]
     fn least_recently_used_conversations_go_first_and_the_budget_holds() {
         let one = cache(&[1, 2, 3]).own_bytes();
-        let mut store = CacheStore::new(2 * one);
+        let mut store = CacheStore::new(2 * one, Duration::from_secs(3600));
         store.put("a".into(), cache(&[1, 2, 3]));
         store.put("b".into(), cache(&[4, 5, 6]));
         let a = store.take("a").expect("a kept");
@@ -159,8 +183,17 @@ mod tests {
     }
 
     #[test]
+    fn idle_conversations_expire() {
+        let mut store = CacheStore::new(usize::MAX, Duration::ZERO);
+        store.put("a".into(), cache(&[1]));
+        std::thread::sleep(Duration::from_millis(2));
+        store.expire();
+        assert_eq!(store.conversations(), 0);
+    }
+
+    #[test]
     fn the_longest_matching_prefix_is_found() {
-        let mut store = CacheStore::new(usize::MAX);
+        let mut store = CacheStore::new(usize::MAX, Duration::from_secs(3600));
         let mut short = cache(&[1, 2]);
         let mut long = cache(&[1, 2, 3]);
         store.add_prefix(short.share());

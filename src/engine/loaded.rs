@@ -157,7 +157,10 @@ impl LoadedModel {
                 &mut file,
                 &arch,
                 format,
-                DENSE_FROM_ROWS,
+                std::env::var("PROBE_DENSE")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(DENSE_FROM_ROWS),
             )?)
         } else {
             let converted = super::requantize::converted(&content, &mut file, format)?;

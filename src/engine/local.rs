@@ -9,13 +9,14 @@ use std::sync::mpsc as std_mpsc;
 use tokio::sync::mpsc;
 
 use super::loaded::{Backend, LoadedModel};
-use super::scheduler::{self, Command, Job, SchedulerSettings, Vocabulary};
+use super::scheduler::{self, Inbox, Job, SchedulerSettings, Vocabulary};
 use super::{EngineError, EngineEvent, EventStream, GenerationRequest, Generator};
 use crate::config::EngineSettings;
 
 /// A loaded GGUF model behind a bounded queue, served by its own thread.
 pub struct LocalEngine {
-    commands: std_mpsc::SyncSender<Command>,
+    jobs: std_mpsc::SyncSender<Job>,
+    forgets: std_mpsc::Sender<String>,
     description: String,
 }
 
@@ -33,51 +34,51 @@ impl LocalEngine {
             settings.implementation,
         )?;
         let description = model.description.clone();
-        let (commands, queue) = std_mpsc::sync_channel::<Command>(settings.queue_capacity.get());
+        let (jobs, jobs_inbox) = std_mpsc::sync_channel::<Job>(settings.queue_capacity.get());
+        let (forgets, forgets_inbox) = std_mpsc::channel::<String>();
+        let inbox = Inbox {
+            jobs: jobs_inbox,
+            forgets: forgets_inbox,
+        };
         let scheduler = SchedulerSettings {
             max_batch: settings.max_batch.get(),
             prefill_chunk: settings.prefill_chunk.get(),
             prompt_budget: settings.max_prompt_tokens.get(),
             cache_budget_bytes: settings.cache_budget_mib.saturating_mul(1024 * 1024),
+            cache_idle: std::time::Duration::from_secs(settings.cache_idle_secs),
         };
         std::thread::Builder::new()
             .name("candor-engine".into())
-            .spawn(move || serve(&mut model, queue, &scheduler))
+            .spawn(move || serve(&mut model, inbox, &scheduler))
             .map_err(|e| EngineError::Load(format!("cannot start the engine thread: {e}")))?;
         Ok(Self {
-            commands,
+            jobs,
+            forgets,
             description,
         })
     }
 }
 
-fn serve(
-    model: &mut LoadedModel,
-    queue: std_mpsc::Receiver<Command>,
-    settings: &SchedulerSettings,
-) {
+fn serve(model: &mut LoadedModel, inbox: Inbox, settings: &SchedulerSettings) {
     match &mut model.backend {
         Backend::Own(llama) => {
             let vocabulary = Vocabulary {
                 tokenization: &model.tokenization,
                 stop_tokens: &model.stop_tokens,
             };
-            scheduler::run(llama, &vocabulary, queue, settings);
+            scheduler::run(llama, &vocabulary, inbox, settings);
         }
-        Backend::Upstream(_) => serve_one_at_a_time(model, queue, settings.prompt_budget),
+        Backend::Upstream(_) => serve_one_at_a_time(model, inbox.jobs, settings.prompt_budget),
     }
 }
 
 /// Architectures without the batched forward: one request at a time.
 fn serve_one_at_a_time(
     model: &mut LoadedModel,
-    queue: std_mpsc::Receiver<Command>,
+    jobs: std_mpsc::Receiver<Job>,
     prompt_budget: usize,
 ) {
-    while let Ok(command) = queue.recv() {
-        let Command::Generate(Job { request, events }) = command else {
-            continue;
-        };
+    while let Ok(Job { request, events }) = jobs.recv() {
         let result = model.generate(&request, prompt_budget, |event| events.send(event).is_ok());
         let last = match result {
             Ok(stats) => EngineEvent::Done(stats),
@@ -93,8 +94,8 @@ fn serve_one_at_a_time(
 impl Generator for LocalEngine {
     fn submit(&self, request: GenerationRequest) -> Result<EventStream, EngineError> {
         let (events, stream) = mpsc::unbounded_channel();
-        self.commands
-            .try_send(Command::Generate(Job { request, events }))
+        self.jobs
+            .try_send(Job { request, events })
             .map_err(|e| match e {
                 std_mpsc::TrySendError::Full(_) => EngineError::Busy,
                 std_mpsc::TrySendError::Disconnected(_) => EngineError::Shutdown,
@@ -103,8 +104,7 @@ impl Generator for LocalEngine {
     }
 
     fn forget(&self, cache_key: &str) {
-        // Waits for room in the queue: an erasure must not be skipped.
-        let _ = self.commands.send(Command::Forget(cache_key.to_owned()));
+        let _ = self.forgets.send(cache_key.to_owned());
     }
 
     fn describe(&self) -> String {

@@ -23,12 +23,16 @@ pub(crate) struct Job {
     pub(crate) events: mpsc::UnboundedSender<EngineEvent>,
 }
 
-/// What the engine thread is asked to do.
-pub(crate) enum Command {
-    Generate(Job),
-    /// Drop the cache of a conversation (its data was erased).
-    Forget(String),
+/// The engine thread's inboxes: bounded generation requests (a full queue
+/// is an honest "busy"), and unbounded requests to drop a conversation's
+/// cache (an erasure never waits for room).
+pub(crate) struct Inbox {
+    pub(crate) jobs: std_mpsc::Receiver<Job>,
+    pub(crate) forgets: std_mpsc::Receiver<String>,
 }
+
+/// How often an idle engine wakes to drop expired or erased caches.
+const IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// Limits of the scheduler.
 #[derive(Debug, Clone)]
@@ -41,6 +45,8 @@ pub(crate) struct SchedulerSettings {
     pub(crate) prompt_budget: usize,
     /// Memory for caches of idle conversations and shared prefixes.
     pub(crate) cache_budget_bytes: usize,
+    /// Idle time after which a conversation's cache is dropped.
+    pub(crate) cache_idle: Duration,
 }
 
 /// System prompts shorter than this are not worth sharing.
@@ -78,39 +84,32 @@ pub(crate) struct Vocabulary<'a> {
     pub(crate) stop_tokens: &'a [u32],
 }
 
-/// Serves `commands` until every sender is gone.
+/// Serves the inbox until every job sender is gone.
 pub(crate) fn run(
     model: &mut LlamaModel,
     vocabulary: &Vocabulary<'_>,
-    commands: std_mpsc::Receiver<Command>,
+    inbox: Inbox,
     settings: &SchedulerSettings,
 ) {
-    let mut store = CacheStore::new(settings.cache_budget_bytes);
+    let mut store = CacheStore::new(settings.cache_budget_bytes, settings.cache_idle);
     let mut active: Vec<Active> = Vec::new();
     loop {
+        while let Ok(key) = inbox.forgets.try_recv() {
+            if store.forget(&key) {
+                tracing::debug!("conversation cache dropped on request");
+            }
+        }
+        store.expire();
         if active.is_empty() {
-            match commands.recv() {
-                Ok(command) => handle(
-                    command,
-                    model,
-                    vocabulary,
-                    settings,
-                    &mut store,
-                    &mut active,
-                ),
-                Err(_) => return,
+            match inbox.jobs.recv_timeout(IDLE_POLL) {
+                Ok(job) => admit_job(job, model, vocabulary, settings, &mut store, &mut active),
+                Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
             }
         }
         while active.len() < settings.max_batch.max(1) {
-            match commands.try_recv() {
-                Ok(command) => handle(
-                    command,
-                    model,
-                    vocabulary,
-                    settings,
-                    &mut store,
-                    &mut active,
-                ),
+            match inbox.jobs.try_recv() {
+                Ok(job) => admit_job(job, model, vocabulary, settings, &mut store, &mut active),
                 Err(std_mpsc::TryRecvError::Empty) => break,
                 Err(std_mpsc::TryRecvError::Disconnected) if active.is_empty() => return,
                 Err(std_mpsc::TryRecvError::Disconnected) => break,
@@ -129,38 +128,31 @@ pub(crate) fn run(
     }
 }
 
-fn handle(
-    command: Command,
+fn admit_job(
+    job: Job,
     model: &LlamaModel,
     vocabulary: &Vocabulary<'_>,
     settings: &SchedulerSettings,
     store: &mut CacheStore,
     active: &mut Vec<Active>,
 ) {
-    match command {
-        Command::Forget(key) => {
-            if store.forget(&key) {
-                tracing::debug!("conversation cache dropped");
-            }
-        }
-        Command::Generate(job) => match admit(job.request, model, vocabulary, settings, store) {
-            Ok(admitted) => {
-                let mut seq = admitted(job.events);
-                // Another conversation is already computing this system
-                // prompt: wait for it instead of computing it twice.
-                if let Some(at) = seq.share_at {
-                    if active.iter().any(|other| {
-                        other.share_at == Some(at) && other.prompt[..at] == seq.prompt[..at]
-                    }) {
-                        seq.share_at = None;
-                    }
+    match admit(job.request, model, vocabulary, settings, store) {
+        Ok(admitted) => {
+            let mut seq = admitted(job.events);
+            // Another conversation is already computing this system
+            // prompt: wait for it instead of computing it twice.
+            if let Some(at) = seq.share_at {
+                if active.iter().any(|other| {
+                    other.share_at == Some(at) && other.prompt[..at] == seq.prompt[..at]
+                }) {
+                    seq.share_at = None;
                 }
-                active.push(seq);
             }
-            Err(error) => {
-                let _ = job.events.send(EngineEvent::Failed(error.to_string()));
-            }
-        },
+            active.push(seq);
+        }
+        Err(error) => {
+            let _ = job.events.send(EngineEvent::Failed(error.to_string()));
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! The batched forward pass.
 
 use std::io::{Read, Seek};
+use std::sync::OnceLock;
 
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
-use rayon::prelude::*;
 
 use super::attention::{self, Shape, DENSE_FROM_QUERIES};
 use super::hyper::Hyper;
@@ -96,9 +96,10 @@ impl LlamaModel {
         let kv_dim = h.kv_dim();
         for (layer, block) in self.weights.blocks.iter().enumerate() {
             let normed = tensor(rms_norm(&x, &block.attn_norm, h.rms_eps), total)?;
-            let mut q = rows(&block.wq.forward(&normed)?)?;
-            let mut k = rows(&block.wk.forward(&normed)?)?;
-            let v = rows(&block.wv.forward(&normed)?)?;
+            let mut qkv = block.qkv.forward(&normed)?.into_iter();
+            let (Some(mut q), Some(mut k), Some(v)) = (qkv.next(), qkv.next(), qkv.next()) else {
+                candle_core::bail!("query/key/value projection returned too few parts")
+            };
             for (s, step) in steps.iter_mut().enumerate() {
                 for i in 0..counts[s] {
                     let row = offsets[s] + i;
@@ -117,8 +118,10 @@ impl LlamaModel {
                 &rows(&block.wo.forward(&tensor(attended, total)?)?)?,
             );
             let normed = tensor(rms_norm(&x, &block.ffn_norm, h.rms_eps), total)?;
-            let mut gate = rows(&block.gate.forward(&normed)?)?;
-            let up = rows(&block.up.forward(&normed)?)?;
+            let mut gate_up = block.gate_up.forward(&normed)?.into_iter();
+            let (Some(mut gate), Some(up)) = (gate_up.next(), gate_up.next()) else {
+                candle_core::bail!("gate/up projection returned too few parts")
+            };
             silu_mul(&mut gate, &up);
             add(&mut x, &rows(&block.down.forward(&tensor(gate, total)?)?)?);
         }
@@ -182,9 +185,12 @@ fn attend(
             small.extend((0..h.heads).map(|head| (s, head)));
         }
     }
-    let heads: Vec<Vec<f32>> = small
-        .par_iter()
-        .map(|&(s, head)| {
+    // candle's own worker pool, the one its matrix products use: a second
+    // pool would fight it for the same cores.
+    let heads: Vec<OnceLock<Vec<f32>>> = small.iter().map(|_| OnceLock::new()).collect();
+    candle_core::utils::barrier_pool().execute_chunked(small.len(), |range| {
+        for item in range {
+            let (s, head) = small[item];
             let (keys, values) = &caches[s];
             let mut head_out = vec![0f32; counts[s] * h.head_dim];
             attention::head_by_loops(
@@ -196,10 +202,13 @@ fn attend(
                 starts[s],
                 &mut head_out,
             );
-            head_out
-        })
-        .collect();
+            let _ = heads[item].set(head_out);
+        }
+    });
     for (&(s, head), head_out) in small.iter().zip(&heads) {
+        let Some(head_out) = head_out.get() else {
+            candle_core::bail!("attention head {head} of sequence {s} was not computed")
+        };
         for (i, values) in head_out.chunks_exact(h.head_dim).enumerate() {
             let at = (offsets[s] + i) * q_width + head * h.head_dim;
             out[at..at + h.head_dim].copy_from_slice(values);

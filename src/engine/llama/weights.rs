@@ -9,20 +9,19 @@ use candle_core::quantized::{gguf_file, QTensor};
 use candle_core::Device;
 
 use super::hyper::Hyper;
-use super::linear::Linear;
+use super::linear::{Linear, Stack};
 use crate::engine::requantize::convert;
 use crate::engine::{EngineError, WeightFormat};
 
 /// One transformer block.
 pub(crate) struct Block {
     pub(crate) attn_norm: Vec<f32>,
-    pub(crate) wq: Linear,
-    pub(crate) wk: Linear,
-    pub(crate) wv: Linear,
+    /// Query, key and value projections.
+    pub(crate) qkv: Stack,
     pub(crate) wo: Linear,
     pub(crate) ffn_norm: Vec<f32>,
-    pub(crate) gate: Linear,
-    pub(crate) up: Linear,
+    /// Gate and up projections.
+    pub(crate) gate_up: Stack,
     pub(crate) down: Linear,
 }
 
@@ -54,6 +53,7 @@ impl Weights {
                 .to_vec1::<f32>()?)
         };
         let linear = |t: Arc<QTensor>| Linear::new(t, dense_from_rows);
+        let stack = |parts: Vec<Arc<QTensor>>| Stack::new(parts, dense_from_rows);
         let embedding = tensor("token_embd.weight")?;
         let output = if content.tensor_infos.contains_key("output.weight") {
             tensor("output.weight")?
@@ -65,13 +65,10 @@ impl Weights {
             let mut part = |name: &str| tensor(&format!("blk.{i}.{name}.weight"));
             let block = Block {
                 attn_norm: vector(part("attn_norm")?)?,
-                wq: linear(part("attn_q")?)?,
-                wk: linear(part("attn_k")?)?,
-                wv: linear(part("attn_v")?)?,
+                qkv: stack(vec![part("attn_q")?, part("attn_k")?, part("attn_v")?])?,
                 wo: linear(part("attn_output")?)?,
                 ffn_norm: vector(part("ffn_norm")?)?,
-                gate: linear(part("ffn_gate")?)?,
-                up: linear(part("ffn_up")?)?,
+                gate_up: stack(vec![part("ffn_gate")?, part("ffn_up")?])?,
                 down: linear(part("ffn_down")?)?,
             };
             check_shapes(&block, hyper, i)?;
@@ -88,10 +85,13 @@ impl Weights {
 }
 
 fn check_shapes(block: &Block, hyper: &Hyper, index: usize) -> Result<(), EngineError> {
+    let qkv = block.qkv.widths();
+    let gate_up = block.gate_up.widths();
     let expected = [
-        (block.wq.out(), hyper.heads * hyper.head_dim, "attn_q"),
-        (block.wk.out(), hyper.kv_dim(), "attn_k"),
-        (block.wv.out(), hyper.kv_dim(), "attn_v"),
+        (qkv[0], hyper.heads * hyper.head_dim, "attn_q"),
+        (qkv[1], hyper.kv_dim(), "attn_k"),
+        (qkv[2], hyper.kv_dim(), "attn_v"),
+        (gate_up[0], gate_up[1], "ffn_gate and ffn_up"),
         (block.wo.out(), hyper.hidden, "attn_output"),
         (block.down.out(), hyper.hidden, "ffn_down"),
         (block.attn_norm.len(), hyper.hidden, "attn_norm"),
