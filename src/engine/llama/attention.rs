@@ -98,6 +98,11 @@ pub(crate) fn head_by_loops(
     }
 }
 
+/// Queries per block of the dense path: each block reads only the keys up
+/// to its last token, which skips most of the masked half of a causal
+/// prompt.
+const QUERY_BLOCK: usize = 64;
+
 /// All heads of the tokens `start..start + n` with dense products: returns
 /// `[n, heads * head_dim]`.
 pub(crate) fn all_heads_dense(
@@ -107,15 +112,12 @@ pub(crate) fn all_heads_dense(
     values: &Segments<'_>,
     start: usize,
 ) -> candle_core::Result<Vec<f32>> {
-    let (hd, kv_heads, group) = (shape.head_dim, shape.kv_heads, shape.group());
-    let n = queries.len() / (shape.heads * hd);
+    let (hd, kv_heads) = (shape.head_dim, shape.kv_heads);
+    let width = shape.heads * hd;
+    let n = queries.len() / width;
     let total = start + n;
     let cpu = Device::Cpu;
-    // [n, kv_heads, group, hd] -> [kv_heads, group * n, hd]
-    let q = Tensor::from_slice(queries, (n, kv_heads, group, hd), &cpu)?
-        .permute((1, 2, 0, 3))?
-        .contiguous()?
-        .reshape((kv_heads, group * n, hd))?;
+    // [total, kv_heads, hd] -> [kv_heads, total, hd]
     let cache = |segments: &Segments<'_>| -> candle_core::Result<Tensor> {
         Tensor::from_vec(segments.concat(), (total, kv_heads, hd), &cpu)?
             .transpose(0, 1)?
@@ -123,11 +125,45 @@ pub(crate) fn all_heads_dense(
     };
     let k = cache(keys)?;
     let v = cache(values)?;
+    let mut out = Vec::with_capacity(queries.len());
+    for first in (0..n).step_by(QUERY_BLOCK) {
+        let rows = QUERY_BLOCK.min(n - first);
+        let visible = start + first + rows;
+        let block = &queries[first * width..(first + rows) * width];
+        out.extend(block_attention(
+            shape,
+            block,
+            &k.narrow(1, 0, visible)?,
+            &v.narrow(1, 0, visible)?,
+            start + first,
+        )?);
+    }
+    Ok(out)
+}
+
+/// Attention of `rows` queries at positions `first..` over `k` and `v`
+/// (`[kv_heads, visible, hd]`, ending with the block's last token).
+fn block_attention(
+    shape: Shape,
+    block: &[f32],
+    k: &Tensor,
+    v: &Tensor,
+    first: usize,
+) -> candle_core::Result<Vec<f32>> {
+    let (hd, kv_heads, group) = (shape.head_dim, shape.kv_heads, shape.group());
+    let rows = block.len() / (shape.heads * hd);
+    let visible = k.dim(1)?;
+    let cpu = Device::Cpu;
+    // [rows, kv_heads, group, hd] -> [kv_heads, group * rows, hd]
+    let q = Tensor::from_slice(block, (rows, kv_heads, group, hd), &cpu)?
+        .permute((1, 2, 0, 3))?
+        .contiguous()?
+        .reshape((kv_heads, group * rows, hd))?;
     let scores = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?;
-    let mask: Vec<f32> = (0..n)
+    let mask: Vec<f32> = (0..rows)
         .flat_map(|i| {
-            (0..total).map(move |pos| {
-                if pos <= start + i {
+            (0..visible).map(move |pos| {
+                if pos <= first + i {
                     0.0
                 } else {
                     f32::NEG_INFINITY
@@ -135,14 +171,15 @@ pub(crate) fn all_heads_dense(
             })
         })
         .collect();
-    let mask = Tensor::from_vec(mask, (1, 1, n, total), &cpu)?;
+    let mask = Tensor::from_vec(mask, (1, 1, rows, visible), &cpu)?;
     let scores = scores
-        .reshape((kv_heads, group, n, total))?
+        .reshape((kv_heads, group, rows, visible))?
         .broadcast_add(&mask)?;
-    let probs = candle_nn::ops::softmax_last_dim(&scores)?.reshape((kv_heads, group * n, total))?;
+    let probs =
+        candle_nn::ops::softmax_last_dim(&scores)?.reshape((kv_heads, group * rows, visible))?;
     probs
-        .matmul(&v)?
-        .reshape((kv_heads, group, n, hd))?
+        .matmul(&v.contiguous()?)?
+        .reshape((kv_heads, group, rows, hd))?
         .permute((2, 0, 1, 3))?
         .contiguous()?
         .flatten_all()?
@@ -172,7 +209,7 @@ mod tests {
             kv_heads: 2,
             head_dim: 8,
         };
-        let (start, n) = (5, 4);
+        let (start, n) = (5, 70);
         let total = start + n;
         let keys = pseudo_random(total * shape.kv_dim(), 1);
         let values = pseudo_random(total * shape.kv_dim(), 2);
