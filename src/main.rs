@@ -30,8 +30,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Measure model load time, prompt and decode speed.
-    Bench(candor::bench::BenchArgs),
+    /// Measure model load time, prompt and decode speed; `bench load`:
+    /// concurrent conversations against a running server.
+    Bench(candor::bench::BenchCommand),
     /// Run the red-team suite against a running server and print its pass rates.
     Redteam(candor::redteam::RedTeamArgs),
     /// Audits a shop runs on its own installation.
@@ -52,7 +53,10 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, demo } => serve(config, demo).await,
-        Command::Bench(args) => candor::bench::run(&args).map_err(|e| e.to_string()),
+        Command::Bench(bench) => match bench.mode {
+            None => candor::bench::run(&bench.decode).map_err(|e| e.to_string()),
+            Some(candor::bench::BenchMode::Load(args)) => load_bench(&args).await,
+        },
         Command::Redteam(args) => redteam(&args).await,
         Command::Audit(AuditCommand::Fairness(args)) => {
             match candor::audit::cli::run(&args).await {
@@ -71,6 +75,16 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn load_bench(args: &candor::bench::LoadArgs) -> Result<(), String> {
+    let summary = candor::bench::run_load_cli(args)
+        .await
+        .map_err(|e| e.to_string())?;
+    if summary.completed_turns == 0 {
+        return Err("no turn completed".into());
+    }
+    Ok(())
 }
 
 async fn redteam(args: &candor::redteam::RedTeamArgs) -> Result<(), String> {

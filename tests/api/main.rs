@@ -10,6 +10,7 @@ mod frames;
 mod handoff;
 mod helpers;
 mod limits;
+mod load_bench;
 mod log_scan;
 mod personalization;
 mod postgres_db;

@@ -1,6 +1,6 @@
-//! `candor bench`: model load time, prompt (prefill) and decode speed on a
-//! ~400-token customer-service prompt. Numbers, not assertions: see the
-//! README's Benchmarks section for how to run it on a quiet machine.
+//! The default `candor bench`: model load time, prompt (prefill) and decode
+//! speed on a ~400-token customer-service prompt. Numbers, not assertions: see
+//! the README's Benchmarks section for how to run it on a quiet machine.
 
 use std::path::PathBuf;
 use std::time::Instant;
