@@ -179,6 +179,7 @@ top_p = 1.0
 repeat_penalty = 1.0
 queue_capacity = {queue}
 max_generation_secs = 300
+max_batch = {max(args.ns_max, 1)}
 
 [limits]
 connections_per_ip = 10000
@@ -335,6 +336,7 @@ def detail(results, ns):
 def main():
     args = parse_args()
     ns = [int(n) for n in args.ns.split(",") if n.strip()]
+    args.ns_max = max(ns)
     os.chdir(ROOT)
     if not (ROOT / args.candor_bin).exists():
         sys.exit(f"{args.candor_bin} is missing: run `cargo build --release` first")
