@@ -85,6 +85,9 @@ pub async fn run_cli(args: &LoadArgs) -> Result<LoadSummary, LoadError> {
         turn_timeout: Duration::from_secs(args.turn_timeout_secs.max(1)),
         time_cap: args.max_secs.map(Duration::from_secs),
         counter: Some(TokenCounter::from_gguf(&args.model)?),
+        run_id: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64 % 1_000_000),
     };
     let summary = run_load(&plan).await.summary(args.tag.as_deref());
     println!("{}", summary.line());

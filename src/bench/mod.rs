@@ -19,7 +19,7 @@ mod sse;
 mod tokens;
 mod turn;
 
-pub use decode::{run, BenchArgs, BenchWeights};
+pub use decode::{run, BenchArgs, BenchImplementation, BenchWeights};
 pub use error::LoadError;
 pub use load_cli::{anonymous_system_prompt, run_cli as run_load_cli, LoadArgs, TargetKind};
 pub use report::{LoadReport, LoadSummary, Percentiles, TokenSource, TurnRecord};

@@ -62,6 +62,11 @@ pub struct LoadPlan {
     pub time_cap: Option<Duration>,
     /// Counts tokens of replies whose server reports no count.
     pub counter: Option<TokenCounter>,
+    /// Opens every first turn with "Hi, visitor <run>-<i> here." so no run
+    /// repeats an earlier run's first message: a server's prompt cache
+    /// (llama-server keeps each slot's last prompt, Candor each
+    /// conversation's) must not turn a first turn into a cache hit.
+    pub run_id: u64,
 }
 
 /// What one conversation produced.
@@ -142,9 +147,14 @@ async fn conversation(
         if deadlines.window_passed() {
             break;
         }
+        let text = if turn == 0 {
+            format!("Hi, visitor {}-{} here. {text}", plan.run_id, index + 1)
+        } else {
+            (*text).to_owned()
+        };
         let outcome = match &mut session {
-            Session::Candor(s) => s.turn(turn, text, deadlines).await,
-            Session::Llama(s) => s.turn(text, deadlines).await,
+            Session::Candor(s) => s.turn(turn, &text, deadlines).await,
+            Session::Llama(s) => s.turn(&text, deadlines).await,
         };
         match outcome {
             TurnOutcome::Done(done) => {

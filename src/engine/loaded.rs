@@ -15,9 +15,9 @@ use super::tokenizer::ModelTokenizer;
 use super::{EngineError, EngineEvent, FinishReason, GenerationRequest, GenerationStats};
 use super::{Implementation, WeightFormat};
 
-/// Prompt tokens per forward pass when one request runs alone, so memory
-/// for the attention scores stays bounded on long prompts.
-const PREFILL_CHUNK: usize = 256;
+/// Prompt tokens per forward pass when one request runs alone (the
+/// scheduler has its own, smaller slice so others' tokens keep flowing).
+const PREFILL_CHUNK: usize = 512;
 
 /// Rows from which products use the weights expanded to f32 (prompt
 /// chunks; see `llama::linear`).

@@ -29,6 +29,7 @@ fn plan(target: LoadTarget, counter: Option<TokenCounter>) -> LoadPlan {
         turn_timeout: Duration::from_secs(30),
         time_cap: None,
         counter,
+        run_id: 7,
     }
 }
 
