@@ -35,6 +35,9 @@ pub struct TurnRecord {
     pub turn: usize,
     /// Message sent → first streamed text (`None` if the reply came in one piece).
     pub ttft: Option<Duration>,
+    /// Message sent → the model's first token (differs from `ttft` when the
+    /// server holds text back, as Candor's output guard does).
+    pub first_token: Option<Duration>,
     /// Message sent → complete reply.
     pub reply: Duration,
     /// Tokens generated for the reply.
@@ -133,6 +136,11 @@ pub struct LoadSummary {
     pub ttft_followup_ms: Percentiles,
     /// Time to first token of every turn, in ms.
     pub ttft_all_ms: Percentiles,
+    /// Time to the model's first token (before any hold-back) of first
+    /// turns, in ms.
+    pub first_token_first_ms: Percentiles,
+    /// The same for follow-up turns, in ms.
+    pub first_token_followup_ms: Percentiles,
     /// Message sent → complete reply, in ms.
     pub reply_ms: Percentiles,
     /// Where token counts came from (`server`, `tokenizer`, `unknown`), joined by `+`.
@@ -162,6 +170,14 @@ impl LoadReport {
                     .filter_map(|t| t.ttft),
             )
         };
+        let first_token = |keep: fn(usize) -> bool| {
+            Percentiles::of(
+                self.turns
+                    .iter()
+                    .filter(|t| keep(t.turn))
+                    .filter_map(|t| t.first_token),
+            )
+        };
         let generated_tokens = self.turns.iter().map(|t| t.tokens).sum::<usize>() + self.cut_tokens;
         let sources: BTreeSet<TokenSource> = self.turns.iter().map(|t| t.token_source).collect();
         LoadSummary {
@@ -179,6 +195,8 @@ impl LoadReport {
             ttft_first_ms: ttft(|turn| turn == 0),
             ttft_followup_ms: ttft(|turn| turn > 0),
             ttft_all_ms: ttft(|_| true),
+            first_token_first_ms: first_token(|turn| turn == 0),
+            first_token_followup_ms: first_token(|turn| turn > 0),
             reply_ms: Percentiles::of(self.turns.iter().map(|t| t.reply)),
             token_source: sources
                 .iter()
@@ -197,7 +215,7 @@ impl LoadSummary {
     /// One human-readable line (latencies as p50/p95 in ms).
     pub fn line(&self) -> String {
         format!(
-            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}) | {:.2} turns/s",
+            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | model's first token p50/p95 ms: first {}, follow-up {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}) | {:.2} turns/s",
             self.target,
             self.conversations,
             self.completed_turns,
@@ -207,6 +225,8 @@ impl LoadSummary {
             self.ttft_first_ms.show(),
             self.ttft_followup_ms.show(),
             self.ttft_all_ms.show(),
+            self.first_token_first_ms.show(),
+            self.first_token_followup_ms.show(),
             self.reply_ms.show(),
             self.tokens_per_sec,
             self.generated_tokens,
@@ -238,6 +258,7 @@ mod tests {
         let turn = |turn, ttft, tokens| TurnRecord {
             turn,
             ttft: Some(ms(ttft)),
+            first_token: Some(ms(ttft)),
             reply: ms(ttft * 2),
             tokens,
             token_source: TokenSource::Tokenizer,

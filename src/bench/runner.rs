@@ -166,6 +166,7 @@ async fn conversation(
                 result.turns.push(TurnRecord {
                     turn,
                     ttft: done.ttft,
+                    first_token: done.first_token,
                     reply: done.reply,
                     tokens,
                     token_source,
