@@ -181,6 +181,7 @@ top_p = 1.0
 repeat_penalty = 1.0
 queue_capacity = {queue}
 max_generation_secs = 300
+max_batch = {max(args.ns_max, 1)}
 
 [limits]
 connections_per_ip = 10000
@@ -331,22 +332,41 @@ def table(results, ns):
 
 
 def detail(results, ns):
-    """TTFT of first and follow-up turns separately (medians of the runs' p50)."""
-    lines = ["| N | first-turn TTFT p50 ms Candor | llama | follow-up TTFT p50 ms Candor | llama |", "|---:|---:|---:|---:|---:|"]
+    """First and follow-up turns separately (medians of the runs' p50): time
+    to the first text shown, and time to the model's first token (Candor's
+    output guard holds text back until a sentence is complete; llama-server
+    streams tokens as they come, so for it the two are the same)."""
+    lines = [
+        "| N | first turn: text shown, Candor | llama | Candor/llama "
+        "| first turn: model's first token, Candor | Candor/llama "
+        "| follow-up: text shown, Candor | llama | Candor/llama "
+        "| follow-up: model's first token, Candor | Candor/llama |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for n in ns:
         c = [r for r in results if r["conversations"] == n and r["target"] == "candor"]
         l = [r for r in results if r["conversations"] == n and r["target"] == "llama"]
-        if c or l:
-            lines.append(
-                f"| {n} | {fmt(med(c, 'ttft_first_ms', 'p50'))} | {fmt(med(l, 'ttft_first_ms', 'p50'))} "
-                f"| {fmt(med(c, 'ttft_followup_ms', 'p50'))} | {fmt(med(l, 'ttft_followup_ms', 'p50'))} |"
-            )
+        if not c and not l:
+            continue
+        first_l = med(l, "ttft_first_ms", "p50")
+        follow_l = med(l, "ttft_followup_ms", "p50")
+        first_shown = med(c, "ttft_first_ms", "p50")
+        first_token = med(c, "first_token_first_ms", "p50")
+        follow_shown = med(c, "ttft_followup_ms", "p50")
+        follow_token = med(c, "first_token_followup_ms", "p50")
+        lines.append(
+            f"| {n} | {fmt(first_shown)} | {fmt(first_l)} | {ratio(first_shown, first_l)} "
+            f"| {fmt(first_token)} | {ratio(first_token, first_l)} "
+            f"| {fmt(follow_shown)} | {fmt(follow_l)} | {ratio(follow_shown, follow_l)} "
+            f"| {fmt(follow_token)} | {ratio(follow_token, follow_l)} |"
+        )
     return "\n".join(lines)
 
 
 def main():
     args = parse_args()
     ns = [int(n) for n in args.ns.split(",") if n.strip()]
+    args.ns_max = max(ns)
     os.chdir(ROOT)
     if not (ROOT / args.candor_bin).exists():
         sys.exit(f"{args.candor_bin} is missing: run `cargo build --release` first")

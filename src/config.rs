@@ -117,6 +117,22 @@ pub struct EngineSettings {
     /// How weights are held in memory: `q8_0` (4/5-bit weights converted at
     /// load; faster prompt processing) or `as_stored`.
     pub weights: crate::engine::WeightFormat,
+    /// Conversations generating together in one forward pass.
+    pub max_batch: NonZeroUsize,
+    /// Prompt tokens processed per step across all conversations, so a long
+    /// prompt delays the others' next tokens by one slice at most.
+    pub prefill_chunk: NonZeroUsize,
+    /// Memory for the caches of idle conversations and shared system
+    /// prompts, in MiB; least recently used conversations are evicted
+    /// beyond it (their next turn recomputes the prompt).
+    pub cache_budget_mib: usize,
+    /// A conversation's cache is dropped after this many idle seconds (it
+    /// holds the conversation's text in memory; erasure drops it at once).
+    pub cache_idle_secs: u64,
+    /// `own` (batched, cached; llama family) or `upstream` (candle's
+    /// single-sequence model, for comparison). Other architectures always
+    /// use `upstream`.
+    pub implementation: crate::engine::Implementation,
 }
 
 impl Default for Settings {
@@ -156,6 +172,11 @@ impl Default for EngineSettings {
             max_generation_secs: 60,
             seed: 299_792_458,
             weights: crate::engine::WeightFormat::default(),
+            max_batch: nz(16),
+            prefill_chunk: nz(256),
+            cache_budget_mib: 128,
+            cache_idle_secs: 1800,
+            implementation: crate::engine::Implementation::default(),
         }
     }
 }

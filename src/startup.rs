@@ -120,9 +120,7 @@ impl Application {
                 Arc::new(LocalEngine::start(
                     &settings.model,
                     template_override.as_deref(),
-                    settings.engine.weights,
-                    settings.engine.queue_capacity.get(),
-                    settings.engine.max_prompt_tokens.get(),
+                    &settings.engine,
                 )?)
             }
         };

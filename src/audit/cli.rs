@@ -84,14 +84,8 @@ pub async fn run(args: &FairnessArgs) -> Result<bool, String> {
             .map_err(|e| format!("{}: {e}", questions_path.display()))?,
     )
     .map_err(|e| format!("{}: {e}", questions_path.display()))?;
-    let engine = LocalEngine::start(
-        &settings.model,
-        None,
-        settings.engine.weights,
-        4,
-        settings.engine.max_prompt_tokens.get(),
-    )
-    .map_err(|e| e.to_string())?;
+    let engine =
+        LocalEngine::start(&settings.model, None, &settings.engine).map_err(|e| e.to_string())?;
     let prompts = PromptBuilder::load(&settings.prompts_dir, &settings.shop_name)
         .map_err(|e| e.to_string())?;
     let policy = FieldPolicy::new(&settings.personalization).map_err(|e| e.to_string())?;

@@ -373,7 +373,11 @@ impl FairnessAudit<'_> {
         };
         let mut stream = self
             .engine
-            .submit(GenerationRequest { messages, sampling })
+            .submit(GenerationRequest {
+                messages,
+                sampling,
+                cache_key: None,
+            })
             .map_err(|e| e.to_string())?;
         let mut reply = String::new();
         while let Some(event) = stream.recv().await {

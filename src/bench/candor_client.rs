@@ -4,6 +4,8 @@
 //! complete with the AI's stored `message` frame. A `system` message in
 //! place of a reply (busy, engine failure, a router's notice) fails the turn.
 
+use std::time::Duration;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::time::Instant;
@@ -88,7 +90,12 @@ impl CandorSession {
                 Read::Broken(problem) => return TurnOutcome::Failed(problem),
             };
             match (frame["type"].as_str(), frame["sender"].as_str()) {
-                (Some("delta"), _) => clock.on_text(frame["text"].as_str().unwrap_or_default()),
+                (Some("delta"), _) => {
+                    if let Some(held) = frame["held_ms"].as_u64() {
+                        clock.on_held(Duration::from_millis(held));
+                    }
+                    clock.on_text(frame["text"].as_str().unwrap_or_default());
+                }
                 (Some("message"), Some("ai")) => {
                     let text = frame["text"].as_str().map(str::to_owned);
                     return clock.finish(text, None);

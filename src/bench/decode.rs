@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::engine::local_bench::LoadedModelHandle;
-use crate::engine::{ChatMessage, EngineError, GenerationRequest, SamplingParams, WeightFormat};
+use crate::engine::{
+    ChatMessage, EngineError, GenerationRequest, Implementation, SamplingParams, WeightFormat,
+};
 
 /// Options of `candor bench`.
 #[derive(Debug, clap::Args)]
@@ -20,9 +22,25 @@ pub struct BenchArgs {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
-    /// Weight format in memory: q8_0 (converted at load) or as-stored.
+    /// Weight format in memory: q8_0 (converted at load), as-stored, or f32.
     #[arg(long, value_enum, default_value = "q8_0")]
     pub weights: BenchWeights,
+    /// Forward pass: Candor's own (llama family) or candle-transformers'.
+    #[arg(long, value_enum, default_value = "own")]
+    pub implementation: BenchImplementation,
+    /// Print the workload's messages as JSON (for running the same prompt
+    /// elsewhere, e.g. llama-server) and exit.
+    #[arg(long)]
+    pub print_workload: bool,
+}
+
+/// `--implementation` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BenchImplementation {
+    /// Candor's batched forward pass.
+    Own,
+    /// candle-transformers' model.
+    Upstream,
 }
 
 /// `--weights` values.
@@ -33,6 +51,8 @@ pub enum BenchWeights {
     Q80,
     /// As stored in the GGUF.
     AsStored,
+    /// Every matrix expanded to f32.
+    F32,
 }
 
 /// A conversation whose rendered prompt is about 400 tokens with the default model
@@ -62,6 +82,14 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// Runs the benchmark and prints a small report.
 pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
+    if args.print_workload {
+        let messages: Vec<serde_json::Value> = workload()
+            .iter()
+            .map(|m| serde_json::json!({"role": m.role, "content": m.content}))
+            .collect();
+        println!("{}", serde_json::Value::Array(messages));
+        return Ok(());
+    }
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average before start: {}", load.trim());
     }
@@ -69,8 +97,13 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
     let format = match args.weights {
         BenchWeights::Q80 => WeightFormat::Q8_0,
         BenchWeights::AsStored => WeightFormat::AsStored,
+        BenchWeights::F32 => WeightFormat::F32,
     };
-    let mut model = LoadedModelHandle::load(&args.model, format)?;
+    let implementation = match args.implementation {
+        BenchImplementation::Own => Implementation::Own,
+        BenchImplementation::Upstream => Implementation::Upstream,
+    };
+    let mut model = LoadedModelHandle::load_with(&args.model, format, implementation)?;
     let load_secs = started.elapsed().as_secs_f64();
     let request = GenerationRequest {
         messages: workload(),
@@ -83,6 +116,7 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
             seed: 0,
             max_generation_secs: 600,
         },
+        cache_key: None,
     };
     println!("model: {}", model.description());
     println!("load: {load_secs:.2} s");

@@ -93,6 +93,9 @@ pub async fn run_cli(args: &LoadArgs) -> Result<LoadSummary, LoadError> {
         turn_timeout: Duration::from_secs(args.turn_timeout_secs.max(1)),
         time_cap: args.max_secs.map(Duration::from_secs),
         counter: Some(TokenCounter::from_gguf(&args.model)?),
+        run_id: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64 % 1_000_000),
     };
     let report = run_load(&plan).await;
     let summary = report.summary(args.tag.as_deref());
@@ -175,7 +178,7 @@ fn transcript_line(report: &LoadReport, turn: &TurnRecord, args: &LoadArgs) -> V
         "conversation": turn.conversation + 1,
         "topic": script.topic,
         "turn": turn.turn + 1,
-        "customer": script.turns.get(turn.turn),
+        "customer": turn.customer,
         "reply": turn.text,
         "tokens": turn.tokens,
     })

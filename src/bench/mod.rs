@@ -19,12 +19,12 @@ mod sse;
 mod tokens;
 mod turn;
 
-pub use decode::{run, BenchArgs, BenchWeights};
+pub use decode::{run, BenchArgs, BenchImplementation, BenchWeights};
 pub use error::LoadError;
 pub use load_cli::{anonymous_system_prompt, run_cli as run_load_cli, LoadArgs, TargetKind};
 pub use report::{LoadReport, LoadSummary, Percentiles, TokenSource, TurnRecord};
 pub use runner::{run_load, LoadPlan, LoadTarget};
-pub use scripts::{script_for, CustomerScript, CUSTOMER_SCRIPTS};
+pub use scripts::{customer_message, script_for, CustomerScript, CUSTOMER_SCRIPTS};
 pub use tokens::TokenCounter;
 
 /// `candor bench`: the prefill/decode measurement, or a mode named by a subcommand.

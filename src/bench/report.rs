@@ -37,12 +37,17 @@ pub struct TurnRecord {
     pub turn: usize,
     /// Message sent → first streamed text (`None` if the reply came in one piece).
     pub ttft: Option<Duration>,
+    /// Message sent → the model's first token (differs from `ttft` when the
+    /// server holds text back, as Candor's output guard does).
+    pub first_token: Option<Duration>,
     /// Message sent → complete reply.
     pub reply: Duration,
     /// Tokens generated for the reply.
     pub tokens: usize,
     /// Where `tokens` came from.
     pub token_source: TokenSource,
+    /// The customer's message as sent.
+    pub customer: String,
     /// The reply as received.
     pub text: String,
 }
@@ -140,6 +145,11 @@ pub struct LoadSummary {
     pub ttft_followup_ms: Percentiles,
     /// Time to first token of every turn, in ms.
     pub ttft_all_ms: Percentiles,
+    /// Time to the model's first token (before any hold-back) of first
+    /// turns, in ms.
+    pub first_token_first_ms: Percentiles,
+    /// The same for follow-up turns, in ms.
+    pub first_token_followup_ms: Percentiles,
     /// Message sent → complete reply, in ms.
     pub reply_ms: Percentiles,
     /// Where token counts came from (`server`, `tokenizer`, `unknown`), joined by `+`.
@@ -169,6 +179,14 @@ impl LoadReport {
                     .filter_map(|t| t.ttft),
             )
         };
+        let first_token = |keep: fn(usize) -> bool| {
+            Percentiles::of(
+                self.turns
+                    .iter()
+                    .filter(|t| keep(t.turn))
+                    .filter_map(|t| t.first_token),
+            )
+        };
         let finished_tokens = self.turns.iter().map(|t| t.tokens).sum::<usize>();
         let generated_tokens = finished_tokens + self.cut_tokens;
         let sources: BTreeSet<TokenSource> = self.turns.iter().map(|t| t.token_source).collect();
@@ -189,6 +207,8 @@ impl LoadReport {
             ttft_first_ms: ttft(|turn| turn == 0),
             ttft_followup_ms: ttft(|turn| turn > 0),
             ttft_all_ms: ttft(|_| true),
+            first_token_first_ms: first_token(|turn| turn == 0),
+            first_token_followup_ms: first_token(|turn| turn > 0),
             reply_ms: Percentiles::of(self.turns.iter().map(|t| t.reply)),
             token_source: sources
                 .iter()
@@ -207,7 +227,7 @@ impl LoadSummary {
     /// One human-readable line (latencies as p50/p95 in ms).
     pub fn line(&self) -> String {
         format!(
-            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}; {} per reply) | {:.2} turns/s",
+            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | model's first token p50/p95 ms: first {}, follow-up {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}; {} per reply) | {:.2} turns/s",
             self.target,
             self.conversations,
             self.completed_turns,
@@ -217,6 +237,8 @@ impl LoadSummary {
             self.ttft_first_ms.show(),
             self.ttft_followup_ms.show(),
             self.ttft_all_ms.show(),
+            self.first_token_first_ms.show(),
+            self.first_token_followup_ms.show(),
             self.reply_ms.show(),
             self.tokens_per_sec,
             self.generated_tokens,
@@ -251,9 +273,11 @@ mod tests {
             conversation: 0,
             turn,
             ttft: Some(ms(ttft)),
+            first_token: Some(ms(ttft)),
             reply: ms(ttft * 2),
             tokens,
             token_source: TokenSource::Tokenizer,
+            customer: String::new(),
             text: String::new(),
         };
         let report = LoadReport {

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use super::candor_client::CandorSession;
 use super::llama_client::{LlamaEndpoint, LlamaSession};
 use super::report::{LoadReport, TokenSource, TurnRecord};
-use super::scripts::script_for;
+use super::scripts::{customer_message, script_for};
 use super::tokens::TokenCounter;
 use super::turn::{Deadlines, TurnOutcome};
 
@@ -62,6 +62,11 @@ pub struct LoadPlan {
     pub time_cap: Option<Duration>,
     /// Counts tokens of replies whose server reports no count.
     pub counter: Option<TokenCounter>,
+    /// Opens every first turn with "Hi, visitor <run>-<i> here." so no run
+    /// repeats an earlier run's first message: a server's prompt cache
+    /// (llama-server keeps each slot's last prompt, Candor each
+    /// conversation's) must not turn a first turn into a cache hit.
+    pub run_id: u64,
 }
 
 /// What one conversation produced.
@@ -134,7 +139,10 @@ async fn conversation(
             }))
         }
     };
-    for (turn, text) in script.turns.iter().take(plan.turns).enumerate() {
+    for turn in 0..plan.turns {
+        let Some(text) = customer_message(plan.run_id, index, turn) else {
+            break;
+        };
         let deadlines = Deadlines {
             turn: Instant::now() + plan.turn_timeout,
             window,
@@ -143,8 +151,8 @@ async fn conversation(
             break;
         }
         let outcome = match &mut session {
-            Session::Candor(s) => s.turn(turn, text, deadlines).await,
-            Session::Llama(s) => s.turn(text, deadlines).await,
+            Session::Candor(s) => s.turn(turn, &text, deadlines).await,
+            Session::Llama(s) => s.turn(&text, deadlines).await,
         };
         match outcome {
             TurnOutcome::Done(done) => {
@@ -157,9 +165,11 @@ async fn conversation(
                     conversation: index,
                     turn,
                     ttft: done.ttft,
+                    first_token: done.first_token,
                     reply: done.reply,
                     tokens,
                     token_source,
+                    customer: text,
                     text: done.text,
                 });
             }

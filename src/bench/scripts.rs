@@ -107,6 +107,19 @@ pub fn script_for(index: usize) -> &'static CustomerScript {
     &CUSTOMER_SCRIPTS[index % CUSTOMER_SCRIPTS.len()]
 }
 
+/// What conversation `index` of run `run_id` sends at `turn` (0-based): the
+/// script's text, the first turn opened with "Hi, visitor <run>-<i> here." so
+/// no run repeats an earlier run's first message (a server's prompt cache
+/// must not turn a first turn into a cache hit).
+pub fn customer_message(run_id: u64, index: usize, turn: usize) -> Option<String> {
+    let text = script_for(index).turns.get(turn)?;
+    Some(if turn == 0 {
+        format!("Hi, visitor {run_id}-{} here. {text}", index + 1)
+    } else {
+        (*text).to_owned()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -133,18 +146,35 @@ mod tests {
             identity.detect(Locale::En, "Are you a bot?"),
             Some(Intent::Identity)
         );
-        for script in &CUSTOMER_SCRIPTS {
-            for turn in script.turns {
-                for book in [&handoff, &identity] {
-                    let intent = book.detect(Locale::En, turn);
-                    assert!(
-                        !intent.is_some_and(|i| routed.contains(&i)),
-                        "{turn:?} is routed as {intent:?}"
-                    );
-                }
-                assert!(!asks_why(&notices, Locale::En, turn), "{turn:?} asks why");
+        // Every message as sent (first turns carry the run's greeting).
+        let sent = (0..CUSTOMER_SCRIPTS.len())
+            .flat_map(|i| (0..3).filter_map(move |t| customer_message(999_999, i, t)));
+        for message in sent {
+            for book in [&handoff, &identity] {
+                let intent = book.detect(Locale::En, &message);
+                assert!(
+                    !intent.is_some_and(|i| routed.contains(&i)),
+                    "{message:?} is routed as {intent:?}"
+                );
             }
+            assert!(
+                !asks_why(&notices, Locale::En, &message),
+                "{message:?} asks why"
+            );
         }
+    }
+
+    #[test]
+    fn first_turns_greet_with_the_run_and_visitor() {
+        assert_eq!(
+            customer_message(42, 11, 0).as_deref(),
+            Some("Hi, visitor 42-12 here. Hello, what is your return policy for items I have already unpacked?")
+        );
+        assert_eq!(
+            customer_message(42, 11, 2).as_deref(),
+            Some(CUSTOMER_SCRIPTS[1].turns[2])
+        );
+        assert_eq!(customer_message(42, 0, 3), None);
     }
 
     #[test]

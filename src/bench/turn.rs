@@ -31,6 +31,9 @@ impl Deadlines {
 pub(crate) struct FinishedTurn {
     /// Message sent → first non-empty text.
     pub ttft: Option<Duration>,
+    /// Message sent → the model's first token, where the server says how
+    /// long it held that token back (Candor's output guard); else `ttft`.
+    pub first_token: Option<Duration>,
     /// Message sent → complete reply.
     pub reply: Duration,
     /// The complete reply.
@@ -55,6 +58,7 @@ pub(crate) enum TurnOutcome {
 pub(crate) struct TurnClock {
     sent: Instant,
     first_text: Option<Duration>,
+    held: Option<Duration>,
     text: String,
 }
 
@@ -64,6 +68,7 @@ impl TurnClock {
         Self {
             sent: Instant::now(),
             first_text: None,
+            held: None,
             text: String::new(),
         }
     }
@@ -76,11 +81,20 @@ impl TurnClock {
         self.text.push_str(piece);
     }
 
+    /// The server held the model's first token back for `held` before the
+    /// first text (reported with that text).
+    pub fn on_held(&mut self, held: Duration) {
+        self.held.get_or_insert(held);
+    }
+
     /// The reply is complete; `final_text` replaces the streamed text when
     /// the server sends the whole reply at the end.
     pub fn finish(self, final_text: Option<String>, server_tokens: Option<usize>) -> TurnOutcome {
         TurnOutcome::Done(FinishedTurn {
             ttft: self.first_text,
+            first_token: self
+                .first_text
+                .map(|t| t.saturating_sub(self.held.unwrap_or_default())),
             reply: self.sent.elapsed(),
             text: final_text.unwrap_or(self.text),
             server_tokens,

@@ -33,6 +33,9 @@ pub enum ConversationEvent {
         id: String,
         /// The new text.
         text: String,
+        /// On a reply's first delta: how long the output guard held the
+        /// model's first token back (it releases whole sentences).
+        held_ms: Option<u64>,
     },
 }
 

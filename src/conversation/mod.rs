@@ -4,6 +4,7 @@
 
 mod consent;
 mod context;
+mod erasure;
 mod error;
 mod handoff;
 mod hub;

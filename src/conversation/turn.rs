@@ -63,6 +63,7 @@ impl ConversationService {
         let request = GenerationRequest {
             messages,
             sampling: self.sampling.clone(),
+            cache_key: Some(conversation.to_string()),
         };
         let mut stream = match self.engine.submit(request) {
             Ok(stream) => stream,
@@ -103,11 +104,13 @@ impl ConversationService {
         let mut guard = OutputGuard::new(&self.output_rules, locale, &texts.ai_reminder, allowed)
             .with_promotions(promotions);
         let mut finished = false;
+        let mut held = HeldBack::default();
         while let Some(event) = stream.recv().await {
             match event {
                 EngineEvent::Delta(text) => {
+                    held.model_spoke();
                     if let Some(text) = guard.push(&text) {
-                        self.publish_delta(conversation, &id, text);
+                        self.publish_delta(conversation, &id, text, held.released());
                     }
                 }
                 EngineEvent::Done(_) => {
@@ -124,7 +127,7 @@ impl ConversationService {
             return self.post_notice(conversation, &texts.engine_failed).await;
         }
         if let Some(text) = guard.finish() {
-            self.publish_delta(conversation, &id, text);
+            self.publish_delta(conversation, &id, text, held.released());
         }
         let report = guard.report();
         if *report != GuardReport::default() {
@@ -139,7 +142,7 @@ impl ConversationService {
         let mut reply = guard.text().to_owned();
         if reply.trim().is_empty() {
             let fallback = texts.empty_reply.clone();
-            self.publish_delta(conversation, &id, fallback.clone());
+            self.publish_delta(conversation, &id, fallback.clone(), held.released());
             reply.push_str(&fallback);
         }
         let stored = self
@@ -160,12 +163,19 @@ impl ConversationService {
         Ok(())
     }
 
-    fn publish_delta(&self, conversation: &ConversationId, id: &str, text: String) {
+    fn publish_delta(
+        &self,
+        conversation: &ConversationId,
+        id: &str,
+        text: String,
+        held_ms: Option<u64>,
+    ) {
         self.hub.publish(
             conversation,
             ConversationEvent::Delta {
                 id: id.to_owned(),
                 text,
+                held_ms,
             },
         );
     }
@@ -207,5 +217,30 @@ impl ConversationService {
         {
             locks.remove(conversation);
         }
+    }
+}
+
+/// How long the output guard kept the model's first words from the
+/// customer: reported once, on the reply's first delta.
+#[derive(Default)]
+struct HeldBack {
+    first_token: Option<std::time::Instant>,
+    reported: bool,
+}
+
+impl HeldBack {
+    fn model_spoke(&mut self) {
+        self.first_token.get_or_insert_with(std::time::Instant::now);
+    }
+
+    /// Milliseconds since the first token, the first time text goes out.
+    fn released(&mut self) -> Option<u64> {
+        if self.reported {
+            return None;
+        }
+        self.reported = true;
+        Some(self.first_token.map_or(0, |t| {
+            u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
+        }))
     }
 }

@@ -1,264 +1,87 @@
 //! The local candle engine: one OS thread owns the model and serves a
 //! bounded queue of requests, streaming text back as it is generated.
+//! llama-family models are served by the continuous-batching scheduler
+//! with per-conversation caches; other architectures one request at a time.
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
 
-use candle_core::quantized::gguf_file;
-use candle_core::{Device, Tensor};
 use tokio::sync::mpsc;
 
-use super::chat_template::{ChatMessage, ChatTemplate};
-use super::model::{self, ModelWeights};
-use super::sampling::Sampler;
-use super::stream_decoder::StreamDecoder;
-use super::tokenizer::ModelTokenizer;
-use super::WeightFormat;
-use super::{
-    EngineError, EngineEvent, EventStream, FinishReason, GenerationRequest, GenerationStats,
-    Generator,
-};
-
-/// Prompt tokens fed to the model per forward pass, so memory for the
-/// attention scores stays bounded on long prompts.
-const PREFILL_CHUNK: usize = 256;
-
-/// End-of-turn markers of common chat templates; whichever exist in the
-/// vocabulary stop generation, besides the GGUF's eos token.
-const END_OF_TURN_TOKENS: [&str; 5] = [
-    "<|im_end|>",
-    "<|eot_id|>",
-    "<end_of_turn>",
-    "<|endoftext|>",
-    "</s>",
-];
-
-struct Job {
-    request: GenerationRequest,
-    events: mpsc::UnboundedSender<EngineEvent>,
-}
+use super::loaded::{Backend, LoadedModel};
+use super::scheduler::{self, Inbox, Job, SchedulerSettings, Vocabulary};
+use super::{EngineError, EngineEvent, EventStream, GenerationRequest, Generator};
+use crate::config::EngineSettings;
 
 /// A loaded GGUF model behind a bounded queue, served by its own thread.
 pub struct LocalEngine {
     jobs: std_mpsc::SyncSender<Job>,
+    forgets: std_mpsc::Sender<String>,
     description: String,
 }
 
-/// The parts the worker thread owns.
-pub(crate) struct LoadedModel {
-    pub(crate) weights: ModelWeights,
-    pub(crate) tokenizer: ModelTokenizer,
-    pub(crate) template: ChatTemplate,
-    pub(crate) device: Device,
-    pub(crate) stop_tokens: Vec<u32>,
-    pub(crate) description: String,
-}
-
-impl LoadedModel {
-    /// Reads the GGUF at `path`: weights, tokenizer and chat template
-    /// (`template_override` wins over the file's own template).
-    pub(crate) fn load(
-        path: &Path,
-        template_override: Option<&str>,
-        format: WeightFormat,
-    ) -> Result<Self, EngineError> {
-        let open = |path: &Path| {
-            std::fs::File::open(path).map_err(|source| EngineError::Open {
-                path: path.to_owned(),
-                source,
-            })
-        };
-        let mut file = open(path)?;
-        let content = gguf_file::Content::read(&mut file)
-            .map_err(|e| EngineError::Load(format!("not a readable GGUF file: {e}")))?;
-        let arch = model::architecture(&content)?;
-        let tokenizer = ModelTokenizer::from_gguf(&content)?;
-        let template = ChatTemplate::from_gguf(
-            &content,
-            template_override,
-            tokenizer.bos_token().unwrap_or(""),
-            tokenizer.eos_token(),
-        )?;
-        let mut stop_tokens = vec![tokenizer.eos_id()];
-        stop_tokens.extend(
-            END_OF_TURN_TOKENS
-                .iter()
-                .filter_map(|t| tokenizer.token_id(t)),
-        );
-        stop_tokens.dedup();
-        let device = model::device()?;
-        let converted = match format {
-            WeightFormat::Q8_0 => super::requantize::to_q8_0(&content, &mut file)?,
-            WeightFormat::AsStored => None,
-        };
-        let weights = match converted {
-            Some((content, mut buffer)) => ModelWeights::load(content, &mut buffer, &device)?,
-            None => ModelWeights::load(content, &mut file, &device)?,
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let description = format!(
-            "{name} ({arch}, {format:?} weights, {})",
-            device_name(&device)
-        );
-        Ok(Self {
-            weights,
-            tokenizer,
-            template,
-            device,
-            stop_tokens,
-            description,
-        })
-    }
-
-    /// Renders and tokenizes `messages`, dropping the oldest non-system turns
-    /// until the prompt fits `budget` tokens.
-    pub(crate) fn prompt_ids(
-        &self,
-        messages: &[ChatMessage],
-        budget: usize,
-    ) -> Result<Vec<u32>, EngineError> {
-        let mut messages = messages.to_vec();
-        loop {
-            let text = self.template.render(&messages, true)?;
-            let mut ids = Vec::new();
-            if self.tokenizer.add_bos_token() {
-                if let Some(bos) = self.tokenizer.bos_id() {
-                    if !self
-                        .tokenizer
-                        .bos_token()
-                        .is_some_and(|b| text.starts_with(b))
-                    {
-                        ids.push(bos);
-                    }
-                }
-            }
-            ids.extend(self.tokenizer.encode(&text)?);
-            let first_dialogue = usize::from(messages.first().is_some_and(|m| m.role == "system"));
-            if ids.len() <= budget || messages.len() <= first_dialogue + 1 {
-                if ids.len() > budget {
-                    return Err(EngineError::PromptTooLong {
-                        tokens: ids.len(),
-                        budget,
-                    });
-                }
-                return Ok(ids);
-            }
-            messages.remove(first_dialogue);
-        }
-    }
-
-    /// Runs one request to completion, sending events as it goes.
-    pub(crate) fn generate(
-        &mut self,
-        request: &GenerationRequest,
-        budget: usize,
-        mut on_event: impl FnMut(EngineEvent) -> bool,
-    ) -> Result<GenerationStats, EngineError> {
-        let params = &request.sampling;
-        let ids = self.prompt_ids(&request.messages, budget)?;
-        let started = Instant::now();
-        let deadline = started + Duration::from_secs(params.max_generation_secs.max(1));
-        self.weights.clear_kv_cache();
-        let mut logits = None;
-        let mut pos = 0;
-        for chunk in ids.chunks(PREFILL_CHUNK) {
-            let input = Tensor::new(chunk, &self.device)?.unsqueeze(0)?;
-            logits = Some(self.weights.forward(&input, pos)?);
-            pos += chunk.len();
-        }
-        let prefill_secs = started.elapsed().as_secs_f64();
-        let decode_started = Instant::now();
-        let mut sampler = Sampler::new(params);
-        let mut decoder = StreamDecoder::new();
-        let mut generated: Vec<u32> = Vec::new();
-        let mut finish = FinishReason::Length;
-        while let Some(current) = logits.take() {
-            if generated.len() >= params.max_new_tokens {
-                break;
-            }
-            if Instant::now() >= deadline {
-                finish = FinishReason::Timeout;
-                break;
-            }
-            let next = sampler.next(&current.flatten_all()?, &generated)?;
-            if self.stop_tokens.contains(&next) {
-                finish = FinishReason::Stop;
-                break;
-            }
-            generated.push(next);
-            if let Some(text) = decoder.push(&self.tokenizer, next) {
-                if !on_event(EngineEvent::Delta(text)) {
-                    break;
-                }
-            }
-            let input = Tensor::new(&[next], &self.device)?.unsqueeze(0)?;
-            logits = Some(self.weights.forward(&input, pos)?);
-            pos += 1;
-        }
-        if let Some(text) = decoder.finish() {
-            on_event(EngineEvent::Delta(text));
-        }
-        Ok(GenerationStats {
-            prompt_tokens: ids.len(),
-            generated_tokens: generated.len(),
-            prefill_secs,
-            decode_secs: decode_started.elapsed().as_secs_f64(),
-            finish,
-        })
-    }
-}
-
-fn device_name(device: &Device) -> &'static str {
-    match device {
-        Device::Cpu => "cpu",
-        Device::Cuda(_) => "cuda",
-        Device::Metal(_) => "metal",
-    }
-}
-
 impl LocalEngine {
-    /// Loads the model at `path` and starts its thread. `queue_capacity`
-    /// requests may wait; `prompt_budget` caps prompt tokens.
+    /// Loads the model at `path` and starts its thread.
     pub fn start(
         path: &Path,
         template_override: Option<&str>,
-        format: WeightFormat,
-        queue_capacity: usize,
-        prompt_budget: usize,
+        settings: &EngineSettings,
     ) -> Result<Self, EngineError> {
-        let mut model = LoadedModel::load(path, template_override, format)?;
+        let mut model = LoadedModel::load(
+            path,
+            template_override,
+            settings.weights,
+            settings.implementation,
+        )?;
         let description = model.description.clone();
-        let (jobs, queue) = std_mpsc::sync_channel::<Job>(queue_capacity.max(1));
+        let (jobs, jobs_inbox) = std_mpsc::sync_channel::<Job>(settings.queue_capacity.get());
+        let (forgets, forgets_inbox) = std_mpsc::channel::<String>();
+        let inbox = Inbox {
+            jobs: jobs_inbox,
+            forgets: forgets_inbox,
+        };
+        let scheduler = SchedulerSettings {
+            max_batch: settings.max_batch.get(),
+            prefill_chunk: settings.prefill_chunk.get(),
+            prompt_budget: settings.max_prompt_tokens.get(),
+            cache_budget_bytes: settings.cache_budget_mib.saturating_mul(1024 * 1024),
+            cache_idle: std::time::Duration::from_secs(settings.cache_idle_secs),
+        };
         std::thread::Builder::new()
             .name("candor-engine".into())
-            .spawn(move || engine_task(&mut model, queue, prompt_budget))
+            .spawn(move || serve(&mut model, inbox, &scheduler))
             .map_err(|e| EngineError::Load(format!("cannot start the engine thread: {e}")))?;
-        Ok(Self { jobs, description })
+        Ok(Self {
+            jobs,
+            forgets,
+            description,
+        })
     }
 }
 
-/// The engine thread's loop: one request at a time, until every sender is gone.
-fn engine_task(model: &mut LoadedModel, queue: std_mpsc::Receiver<Job>, prompt_budget: usize) {
-    while let Ok(job) = queue.recv() {
-        let events = job.events;
-        let result = model.generate(&job.request, prompt_budget, |event| {
-            events.send(event).is_ok()
-        });
+fn serve(model: &mut LoadedModel, inbox: Inbox, settings: &SchedulerSettings) {
+    match &mut model.backend {
+        Backend::Own(llama) => {
+            let vocabulary = Vocabulary {
+                tokenization: &model.tokenization,
+                stop_tokens: &model.stop_tokens,
+            };
+            scheduler::run(llama, &vocabulary, inbox, settings);
+        }
+        Backend::Upstream(_) => serve_one_at_a_time(model, inbox.jobs, settings.prompt_budget),
+    }
+}
+
+/// Architectures without the batched forward: one request at a time.
+fn serve_one_at_a_time(
+    model: &mut LoadedModel,
+    jobs: std_mpsc::Receiver<Job>,
+    prompt_budget: usize,
+) {
+    while let Ok(Job { request, events }) = jobs.recv() {
+        let result = model.generate(&request, prompt_budget, |event| events.send(event).is_ok());
         let last = match result {
-            Ok(stats) => {
-                tracing::debug!(
-                    prompt_tokens = stats.prompt_tokens,
-                    generated_tokens = stats.generated_tokens,
-                    prefill_secs = stats.prefill_secs,
-                    decode_secs = stats.decode_secs,
-                    "generation finished"
-                );
-                EngineEvent::Done(stats)
-            }
+            Ok(stats) => EngineEvent::Done(stats),
             Err(error) => {
                 tracing::error!(%error, "generation failed");
                 EngineEvent::Failed(error.to_string())
@@ -280,14 +103,20 @@ impl Generator for LocalEngine {
         Ok(stream)
     }
 
+    fn forget(&self, cache_key: &str) {
+        let _ = self.forgets.send(cache_key.to_owned());
+    }
+
     fn describe(&self) -> String {
         self.description.clone()
     }
 }
 
-/// Direct access to a loaded model for `candor bench` (no thread, no queue).
+/// Direct access to a loaded model for `candor bench` and for tests that
+/// compare implementations (no thread, no queue).
 pub mod bench_access {
     use super::*;
+    use crate::engine::{GenerationStats, Implementation, WeightFormat};
 
     /// A model loaded on the caller's thread.
     pub struct LoadedModelHandle(LoadedModel);
@@ -295,7 +124,16 @@ pub mod bench_access {
     impl LoadedModelHandle {
         /// Loads the GGUF at `path` with its own chat template.
         pub fn load(path: &Path, format: WeightFormat) -> Result<Self, EngineError> {
-            LoadedModel::load(path, None, format).map(Self)
+            Self::load_with(path, format, Implementation::Own)
+        }
+
+        /// Loads the GGUF at `path`, choosing the forward pass.
+        pub fn load_with(
+            path: &Path,
+            format: WeightFormat,
+            implementation: Implementation,
+        ) -> Result<Self, EngineError> {
+            LoadedModel::load(path, None, format, implementation).map(Self)
         }
 
         /// Model name, architecture and device.
@@ -309,6 +147,24 @@ pub mod bench_access {
             request: &GenerationRequest,
         ) -> Result<GenerationStats, EngineError> {
             self.0.generate(request, usize::MAX, |_| true)
+        }
+
+        /// Tokens of a rendered chat.
+        pub fn prompt_ids(
+            &self,
+            messages: &[crate::engine::ChatMessage],
+        ) -> Result<Vec<u32>, EngineError> {
+            self.0.tokenization.prompt_ids(messages, usize::MAX)
+        }
+
+        /// Logits after `tokens`, computed from an empty cache `piece`
+        /// tokens per forward pass.
+        pub fn logits_after(
+            &mut self,
+            tokens: &[u32],
+            piece: usize,
+        ) -> Result<Vec<f32>, EngineError> {
+            self.0.logits_after(tokens, piece)
         }
     }
 }

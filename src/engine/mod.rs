@@ -4,12 +4,17 @@
 //! The engine never sees a customer, a consent or a database row: it gets
 //! role/content pairs and sampling settings, and returns text deltas.
 
+mod cache_store;
 pub mod chat_template;
 mod error;
+mod kv_cache;
+mod llama;
+mod loaded;
 mod local;
 mod model;
 mod requantize;
 mod sampling;
+mod scheduler;
 mod scripted;
 pub mod stream_decoder;
 pub mod tokenizer;
@@ -32,6 +37,20 @@ pub struct GenerationRequest {
     pub messages: Vec<ChatMessage>,
     /// How to pick tokens.
     pub sampling: SamplingParams,
+    /// Names the conversation, so its cache can serve the next turn
+    /// (`None`: nothing is kept).
+    pub cache_key: Option<String>,
+}
+
+/// Which forward pass runs llama-family models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Implementation {
+    /// Candor's batched forward with per-conversation caches.
+    #[default]
+    Own,
+    /// candle-transformers' model, one request at a time (for comparison).
+    Upstream,
 }
 
 /// Numbers about one finished generation.
@@ -39,6 +58,8 @@ pub struct GenerationRequest {
 pub struct GenerationStats {
     /// Tokens in the rendered prompt.
     pub prompt_tokens: usize,
+    /// Of those, how many came from a cache (earlier turn or shared prefix).
+    pub cached_prompt_tokens: usize,
     /// Tokens generated.
     pub generated_tokens: usize,
     /// Time spent on the prompt (prefill), in seconds.
@@ -79,6 +100,12 @@ pub type EventStream = mpsc::UnboundedReceiver<EngineEvent>;
 pub trait Generator: Send + Sync + 'static {
     /// Queues a request. A full queue is an immediate [`EngineError::Busy`].
     fn submit(&self, request: GenerationRequest) -> Result<EventStream, EngineError>;
+
+    /// Drops whatever is cached for `cache_key` (the conversation's data was
+    /// erased). Nothing to do for engines that keep no cache.
+    fn forget(&self, cache_key: &str) {
+        let _ = cache_key;
+    }
 
     /// A short description for logs and `/healthz` (model name, architecture).
     fn describe(&self) -> String;

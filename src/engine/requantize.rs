@@ -19,6 +19,9 @@ pub enum WeightFormat {
     /// 4/5-bit block formats converted to Q8_0 at load.
     #[default]
     Q8_0,
+    /// Every matrix expanded to f32: no quantization error at all, about
+    /// four times the memory; the reference for accuracy comparisons.
+    F32,
 }
 
 /// A GGUF held in memory: its parsed header and a reader over its bytes.
@@ -31,18 +34,35 @@ fn converts(dtype: GgmlDType) -> bool {
     )
 }
 
-/// Reads every tensor, converting the 4/5-bit ones to Q8_0, and returns an
+/// `tensor` in the requested format: 4/5-bit block formats become Q8_0 when
+/// asked for and the rows divide into Q8_0 blocks; anything else is kept.
+pub(crate) fn convert(tensor: QTensor, format: WeightFormat) -> candle_core::Result<QTensor> {
+    let divisible = tensor.shape().dims().last().is_some_and(|d| d % 32 == 0);
+    match format {
+        WeightFormat::Q8_0 if converts(tensor.dtype()) && divisible => {
+            QTensor::quantize(&tensor.dequantize(&Device::Cpu)?, GgmlDType::Q8_0)
+        }
+        WeightFormat::F32 if tensor.dtype() != GgmlDType::F32 => {
+            QTensor::quantize(&tensor.dequantize(&Device::Cpu)?, GgmlDType::F32)
+        }
+        _ => Ok(tensor),
+    }
+}
+
+/// Reads every tensor, converting it to `format` where needed, and returns an
 /// in-memory GGUF with the same metadata that the model loaders can read.
 /// Returns `None` when nothing needs converting.
-pub(crate) fn to_q8_0<R: Read + Seek>(
+pub(crate) fn converted<R: Read + Seek>(
     content: &gguf_file::Content,
     reader: &mut R,
+    format: WeightFormat,
 ) -> Result<Option<InMemoryGguf>, EngineError> {
-    if !content
-        .tensor_infos
-        .values()
-        .any(|t| converts(t.ggml_dtype))
-    {
+    let needed = |dtype: GgmlDType| match format {
+        WeightFormat::AsStored => false,
+        WeightFormat::Q8_0 => converts(dtype),
+        WeightFormat::F32 => dtype != GgmlDType::F32,
+    };
+    if !content.tensor_infos.values().any(|t| needed(t.ggml_dtype)) {
         return Ok(None);
     }
     let cpu = Device::Cpu;
@@ -50,13 +70,7 @@ pub(crate) fn to_q8_0<R: Read + Seek>(
     names.sort();
     let mut tensors: Vec<(String, QTensor)> = Vec::with_capacity(names.len());
     for name in names {
-        let tensor = content.tensor(reader, name, &cpu)?;
-        let divisible = tensor.shape().dims().last().is_some_and(|d| d % 32 == 0);
-        let tensor = if converts(tensor.dtype()) && divisible {
-            QTensor::quantize(&tensor.dequantize(&cpu)?, GgmlDType::Q8_0)?
-        } else {
-            tensor
-        };
+        let tensor = convert(content.tensor(reader, name, &cpu)?, format)?;
         tensors.push((name.clone(), tensor));
     }
     // The writer aligns tensor data to 32 bytes, the GGUF default.

@@ -2,7 +2,7 @@
 //! Never the only test of a feature: end-to-end tests use the real model.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
@@ -14,6 +14,7 @@ use super::{EngineError, EngineEvent, EventStream, GenerationRequest, Generation
 pub struct ScriptedEngine {
     reply: Arc<dyn Fn(&GenerationRequest) -> String + Send + Sync>,
     busy: Arc<AtomicBool>,
+    forgotten: Arc<Mutex<Vec<String>>>,
 }
 
 impl ScriptedEngine {
@@ -22,6 +23,7 @@ impl ScriptedEngine {
         Self {
             reply: Arc::new(reply),
             busy: Arc::new(AtomicBool::new(false)),
+            forgotten: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -36,6 +38,14 @@ impl ScriptedEngine {
         })
     }
 
+    /// Cache keys the server asked to forget, in order.
+    pub fn forgotten(&self) -> Vec<String> {
+        self.forgotten
+            .lock()
+            .map(|keys| keys.clone())
+            .unwrap_or_default()
+    }
+
     /// Makes every later `submit` fail with [`EngineError::Busy`] (or work again).
     pub fn set_busy(&self, busy: bool) {
         self.busy.store(busy, Ordering::SeqCst);
@@ -43,6 +53,12 @@ impl ScriptedEngine {
 }
 
 impl Generator for ScriptedEngine {
+    fn forget(&self, cache_key: &str) {
+        if let Ok(mut keys) = self.forgotten.lock() {
+            keys.push(cache_key.to_owned());
+        }
+    }
+
     fn submit(&self, request: GenerationRequest) -> Result<EventStream, EngineError> {
         if self.busy.load(Ordering::SeqCst) {
             return Err(EngineError::Busy);

@@ -17,7 +17,7 @@ use crate::conversation::{
     PostOutcome, Resume,
 };
 use crate::domain::{ClientId, ConversationId, CustomerId, DomainError, Locale, MessageText};
-use crate::privacy::{erase_customer, export_customer, ConsentChange, Requester};
+use crate::privacy::{export_customer, ConsentChange, Requester};
 use crate::store::StoredMessage;
 
 /// How often the server pings an idle socket.
@@ -392,12 +392,11 @@ impl Connection {
         let Some(customer) = self.verified_customer().await? else {
             return Ok(());
         };
-        match erase_customer(
-            self.ctx.conversations.store(),
-            &customer,
-            Requester::Customer,
-        )
-        .await
+        match self
+            .ctx
+            .conversations
+            .erase_customer(&customer, Requester::Customer)
+            .await
         {
             Ok(_) => {
                 self.send(&ServerFrame::PrivacyErased {}).await?;

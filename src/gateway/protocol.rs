@@ -95,6 +95,11 @@ pub enum ServerFrame {
         id: String,
         /// The new text.
         text: String,
+        /// On a reply's first delta only: milliseconds between the model's
+        /// first token and this frame (the output guard releases text a
+        /// sentence at a time).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        held_ms: Option<u64>,
     },
     /// A stored message (plain text, never HTML).
     Message {
@@ -178,9 +183,10 @@ impl ServerFrame {
     pub fn from_event(event: &ConversationEvent) -> Self {
         match event {
             ConversationEvent::Message(m) => Self::message(m),
-            ConversationEvent::Delta { id, text } => ServerFrame::Delta {
+            ConversationEvent::Delta { id, text, held_ms } => ServerFrame::Delta {
                 id: id.clone(),
                 text: text.clone(),
+                held_ms: *held_ms,
             },
             ConversationEvent::Handoff {
                 state,

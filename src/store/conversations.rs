@@ -113,6 +113,24 @@ impl Store {
         })
     }
 
+    /// Ids of every conversation of `customer` (to drop what other parts of
+    /// the server hold about them, e.g. the engine's caches, on erasure).
+    pub async fn conversation_ids_of(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM conversations WHERE customer_id = $1")
+                .bind(customer.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(id,)| {
+                ConversationId::parse(&id).map_err(|_| StoreError::Corrupt("conversation id"))
+            })
+            .collect()
+    }
+
     /// The conversation, if stored.
     pub async fn conversation(
         &self,

@@ -4,6 +4,7 @@
 mod admin;
 mod bad_input;
 mod chat_socket;
+mod engine_batching;
 mod fairness;
 mod frames;
 mod handoff;
@@ -12,6 +13,7 @@ mod limits;
 mod load_bench;
 mod log_scan;
 mod personalization;
+mod postgres_db;
 mod privacy;
 mod promotions;
 mod real_model;

@@ -9,6 +9,8 @@ use candor::store::{
 };
 use sqlx::Connection;
 
+use crate::postgres_db::ScratchDatabase;
+
 async fn story(store: Store) {
     let customer = CustomerId::parse("c_story").expect("id");
     let mut new_customer = NewCustomer {
@@ -155,31 +157,14 @@ async fn the_store_story_holds_on_sqlite() {
 
 #[tokio::test]
 async fn the_store_story_holds_on_postgres() {
-    let Ok(admin_url) = std::env::var("CANDOR_TEST_POSTGRES_URL") else {
+    let Some(db) = ScratchDatabase::create().await else {
         eprintln!("CANDOR_TEST_POSTGRES_URL is not set: the PostgreSQL store story did not run");
         return;
     };
-    let name = format!("candor_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("postgres reachable");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create db");
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .expect("url has a database");
-    let store = Store::connect(&format!("{base}/{name}"))
-        .await
-        .expect("connect");
+    let store = Store::connect(&db.url).await.expect("connect");
     story(store.clone()).await;
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("drop db");
+    db.drop_now().await;
 }
 
 #[tokio::test]

@@ -79,8 +79,10 @@ async fn anonymous_visitors_cannot_change_consent_or_ask_for_data() {
 
 #[tokio::test]
 async fn a_verified_customer_can_export_and_erase_from_the_chat() {
-    let app = spawn_app().await;
-    let (mut ws, _) = app.hello(app.customer_hello("c_2", "es")).await;
+    let engine = ScriptedEngine::echo();
+    let app = spawn_app_with(Some(Arc::new(engine.clone())), |_| {}).await;
+    let (mut ws, welcome) = app.hello(app.customer_hello("c_2", "es")).await;
+    let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
     exchange(&mut ws, "m", "Hola").await;
     send(&mut ws, json!({"type":"privacy_export"})).await;
     let export = recv_until(&mut ws, |f| f["type"] == "privacy_export").await;
@@ -114,4 +116,9 @@ async fn a_verified_customer_can_export_and_erase_from_the_chat() {
     let id = CustomerId::parse("c_2").expect("id");
     assert!(app.store.customer(&id).await.expect("query").is_none());
     assert!(app.store.orders(&id).await.expect("query").is_empty());
+    assert!(
+        engine.forgotten().contains(&conversation),
+        "the engine was told to drop the conversation's cache: {:?}",
+        engine.forgotten()
+    );
 }

@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::DataSubject;
-use crate::privacy;
 use crate::routes::ApiError;
 use crate::startup::AppState;
 
@@ -15,8 +14,10 @@ pub async fn erase_customer(
     subject: DataSubject,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let deleted =
-        privacy::erase_customer(&state.store, &subject.customer, subject.requester).await?;
+    let deleted = state
+        .conversations()
+        .erase_customer(&subject.customer, subject.requester)
+        .await?;
     Ok(HttpResponse::Ok().json(json!({
         "customer_id": subject.customer,
         "erased": true,

@@ -9,6 +9,8 @@ use candor::store::{
 };
 use sqlx::Connection;
 
+use crate::postgres_db::ScratchDatabase;
+
 const DAY_MS: i64 = 86_400_000;
 
 async fn customer(store: &Store, id: &str, canary: &str) -> CustomerId {
@@ -332,28 +334,12 @@ async fn the_privacy_story_holds_on_sqlite() {
 
 #[tokio::test]
 async fn the_privacy_story_holds_on_postgres() {
-    let Ok(admin_url) = std::env::var("CANDOR_TEST_POSTGRES_URL") else {
+    let Some(db) = ScratchDatabase::create().await else {
         eprintln!("CANDOR_TEST_POSTGRES_URL is not set: the PostgreSQL privacy story did not run");
         return;
     };
-    let name = format!("candor_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("postgres reachable");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create db");
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .expect("url has a database");
-    let url = format!("{base}/{name}");
-    let store = Store::connect(&url).await.expect("connect");
-    story(store.clone(), &url).await;
+    let store = Store::connect(&db.url).await.expect("connect");
+    story(store.clone(), &db.url).await;
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("drop db");
+    db.drop_now().await;
 }

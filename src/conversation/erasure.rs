@@ -1,0 +1,25 @@
+//! Erasure as the conversation layer sees it: the store forgets the
+//! customer, and so does the engine (its caches hold the conversations'
+//! text in memory).
+
+use super::service::ConversationService;
+use crate::domain::CustomerId;
+use crate::privacy::{self, PrivacyError, Requester};
+use crate::store::ErasureCounts;
+
+impl ConversationService {
+    /// Erases `customer` (see [`privacy::erase_customer`]) and drops the
+    /// engine's caches of their conversations.
+    pub async fn erase_customer(
+        &self,
+        customer: &CustomerId,
+        requester: Requester,
+    ) -> Result<ErasureCounts, PrivacyError> {
+        let conversations = self.store.conversation_ids_of(customer).await?;
+        let counts = privacy::erase_customer(&self.store, customer, requester).await?;
+        for conversation in &conversations {
+            self.engine.forget(conversation.as_str());
+        }
+        Ok(counts)
+    }
+}

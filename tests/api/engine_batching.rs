@@ -1,0 +1,235 @@
+//! The batched engine with the real default model: Candor's own forward
+//! pass agrees with candle-transformers' reference model, conversations
+//! generated together match the same conversations generated alone, and a
+//! follow-up turn reuses the conversation's cache.
+
+use std::path::PathBuf;
+
+use candor::config::EngineSettings;
+use candor::engine::local_bench::LoadedModelHandle;
+use candor::engine::{
+    ChatMessage, EngineEvent, GenerationRequest, GenerationStats, Generator, Implementation,
+    LocalEngine, SamplingParams, WeightFormat,
+};
+
+fn model_path() -> PathBuf {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        path.exists(),
+        "the default model is missing: run `python3 models/fetch_model.py` (make test does)"
+    );
+    path
+}
+
+fn chat(system: &str, turns: &[&str]) -> Vec<ChatMessage> {
+    let mut messages = vec![ChatMessage::new("system", system)];
+    for (i, text) in turns.iter().enumerate() {
+        let role = if i % 2 == 0 { "user" } else { "assistant" };
+        messages.push(ChatMessage::new(role, *text));
+    }
+    messages
+}
+
+const SYSTEM: &str = "You are Candor, the customer-service assistant of Candor Demo Shop. \
+You are an AI language model, not a human. Answer in English. Keep answers short, friendly \
+and factual. Shop policies: orders ship within 2 business days; unused items can be \
+returned within 30 days for a full refund; support hours are Monday to Friday, 9:00-17:00.";
+
+fn greedy(max_new_tokens: usize) -> SamplingParams {
+    SamplingParams {
+        max_new_tokens,
+        temperature: 0.0,
+        top_p: 1.0,
+        repeat_penalty: 1.0,
+        repeat_last_n: 0,
+        seed: 0,
+        max_generation_secs: 300,
+    }
+}
+
+fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+        .expect("non-empty")
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
+}
+
+/// With weights in f32 there is no quantization noise, so Candor's forward
+/// pass (dense prompt path, cached one-token steps, shared-prefix attention
+/// segments) must reproduce candle-transformers' llama to float precision.
+#[test]
+fn the_own_forward_pass_matches_the_reference_model() {
+    let path = model_path();
+    let mut own =
+        LoadedModelHandle::load_with(&path, WeightFormat::F32, Implementation::Own).expect("own");
+    let mut reference =
+        LoadedModelHandle::load_with(&path, WeightFormat::F32, Implementation::Upstream)
+            .expect("reference");
+    assert!(
+        own.description().contains("batched"),
+        "{}",
+        own.description()
+    );
+    // Long enough for the dense prompt path and for several chunks.
+    let long_question = "Can you tell me about shipping and returns? ".repeat(30);
+    for messages in [
+        vec![ChatMessage::new("user", "Where is my order?")],
+        chat(SYSTEM, &["Where is my order?"]),
+        chat(SYSTEM, &[long_question.as_str()]),
+    ] {
+        let ids = own.prompt_ids(&messages).expect("prompt");
+        let expected = reference.logits_after(&ids, 256).expect("reference");
+        for piece in [256, 7, 1] {
+            let got = own.logits_after(&ids, piece).expect("own");
+            let diff = max_abs_diff(&got, &expected);
+            eprintln!("{} tokens, {piece} per pass: max |diff| {diff}", ids.len());
+            assert!(diff < 1e-2, "logits differ by {diff}");
+            assert_eq!(argmax(&got), argmax(&expected));
+        }
+    }
+}
+
+/// With Q8_0 weights the activations are quantized too, so results move
+/// with the summation order (the reference against itself, one token per
+/// pass or all at once, differs by about one logit); the next token still
+/// agrees.
+#[test]
+fn with_quantized_weights_the_next_token_agrees_with_the_reference() {
+    let path = model_path();
+    let mut own =
+        LoadedModelHandle::load_with(&path, WeightFormat::Q8_0, Implementation::Own).expect("own");
+    let mut reference =
+        LoadedModelHandle::load_with(&path, WeightFormat::Q8_0, Implementation::Upstream)
+            .expect("reference");
+    for question in ["Where is my order?", "Can I pay by bank transfer?"] {
+        let ids = own.prompt_ids(&chat(SYSTEM, &[question])).expect("prompt");
+        let got = own.logits_after(&ids, 256).expect("own");
+        let expected = reference.logits_after(&ids, 256).expect("reference");
+        eprintln!("{question}: max |diff| {}", max_abs_diff(&got, &expected));
+        assert_eq!(argmax(&got), argmax(&expected), "{question}");
+    }
+}
+
+fn engine(settings: impl FnOnce(&mut EngineSettings)) -> LocalEngine {
+    let mut engine_settings = EngineSettings::default();
+    settings(&mut engine_settings);
+    LocalEngine::start(&model_path(), None, &engine_settings).expect("engine")
+}
+
+async fn collect(mut stream: candor::engine::EventStream) -> (String, GenerationStats) {
+    let mut text = String::new();
+    while let Some(event) = stream.recv().await {
+        match event {
+            EngineEvent::Delta(delta) => text.push_str(&delta),
+            EngineEvent::Done(stats) => return (text, stats),
+            EngineEvent::Failed(error) => panic!("generation failed: {error}"),
+        }
+    }
+    panic!("the stream ended without Done");
+}
+
+fn request(messages: Vec<ChatMessage>, key: Option<&str>) -> GenerationRequest {
+    GenerationRequest {
+        messages,
+        sampling: greedy(24),
+        cache_key: key.map(str::to_owned),
+    }
+}
+
+#[tokio::test]
+async fn conversations_batched_together_reply_as_they_would_alone() {
+    let questions = [
+        "How long does shipping take?",
+        "Can I return an unused teapot?",
+        "When is support open?",
+        "Do you ship on weekends?",
+    ];
+    let solo = engine(|_| {});
+    let mut alone = Vec::new();
+    for q in questions {
+        let (text, _) = collect(
+            solo.submit(request(chat(SYSTEM, &[q]), None))
+                .expect("submit"),
+        )
+        .await;
+        alone.push(text);
+    }
+    drop(solo);
+    let batched = engine(|_| {});
+    let streams: Vec<_> = questions
+        .iter()
+        .map(|q| {
+            batched
+                .submit(request(chat(SYSTEM, &[q]), None))
+                .expect("submit")
+        })
+        .collect();
+    let together = futures_util::future::join_all(streams.into_iter().map(collect)).await;
+    for ((q, solo_text), (batched_text, stats)) in questions.iter().zip(&alone).zip(&together) {
+        eprintln!(
+            "{q} -> {batched_text:?} ({} tokens)",
+            stats.generated_tokens
+        );
+        assert!(!batched_text.trim().is_empty());
+        assert_eq!(solo_text, batched_text, "{q}");
+    }
+    // Every conversation but the first started from the shared system prompt.
+    let shared = together
+        .iter()
+        .filter(|(_, stats)| stats.cached_prompt_tokens > 0)
+        .count();
+    assert!(shared >= 1, "the system prompt was shared");
+}
+
+#[tokio::test]
+async fn a_follow_up_turn_reads_only_its_new_tokens() {
+    // f32 weights: no quantization noise, so the cached and the cold
+    // computation must pick the same tokens.
+    let engine = engine(|s| s.weights = WeightFormat::F32);
+    let first_turn = chat(SYSTEM, &["How long does shipping take?"]);
+    let (reply, first) = collect(
+        engine
+            .submit(request(first_turn, Some("conversation-1")))
+            .expect("submit"),
+    )
+    .await;
+    let follow_up = chat(
+        SYSTEM,
+        &["How long does shipping take?", &reply, "And returns?"],
+    );
+    let (cached_text, cached) = collect(
+        engine
+            .submit(request(follow_up.clone(), Some("conversation-1")))
+            .expect("submit"),
+    )
+    .await;
+    eprintln!("first turn {first:?}\nfollow-up {cached:?}");
+    assert!(
+        cached.cached_prompt_tokens >= first.prompt_tokens,
+        "the follow-up reused the first turn's prompt ({} of {} tokens cached)",
+        cached.cached_prompt_tokens,
+        cached.prompt_tokens
+    );
+    assert!(cached.prompt_tokens - cached.cached_prompt_tokens < 40);
+    // The same turn computed without any cache gives the same reply.
+    engine.forget("conversation-1");
+    let cold = self::engine(|s| {
+        s.weights = WeightFormat::F32;
+        s.cache_budget_mib = 0;
+    });
+    let (cold_text, cold_stats) =
+        collect(cold.submit(request(follow_up, None)).expect("submit")).await;
+    assert_eq!(cold_stats.cached_prompt_tokens, 0);
+    assert_eq!(cached_text, cold_text);
+}
