@@ -442,5 +442,6 @@ def write_report(args, results, ns, llama_version, llama_cmd, note=None):
     (args.out / "results.md").write_text(report + "\n")
     return report
 
+
 if __name__ == "__main__":
     main()
