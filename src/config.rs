@@ -174,7 +174,7 @@ impl Default for EngineSettings {
             weights: crate::engine::WeightFormat::default(),
             max_batch: nz(16),
             prefill_chunk: nz(256),
-            cache_budget_mib: 128,
+            cache_budget_mib: 64,
             cache_idle_secs: 1800,
             implementation: crate::engine::Implementation::default(),
         }

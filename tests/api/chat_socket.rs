@@ -170,3 +170,25 @@ async fn healthz_reports_the_database_and_model() {
     assert_eq!(body["database"], true);
     assert_eq!(body["model"], "scripted test engine");
 }
+
+#[tokio::test]
+async fn the_first_delta_says_how_long_the_output_guard_held_the_reply_back() {
+    let engine = ScriptedEngine::new(|_| {
+        "Unused items can be returned within 30 days. Shipping takes three days. Anything else?"
+            .into()
+    });
+    let app = spawn_app_with(Some(Arc::new(engine)), |_| {}).await;
+    let (mut ws, _) = app.hello(json!({"type":"hello","locale":"en"})).await;
+    let frames = exchange(&mut ws, "q1", "Can I return a teapot?").await;
+    let deltas: Vec<_> = frames.iter().filter(|f| f["type"] == "delta").collect();
+    assert!(deltas.len() > 1, "{frames:?}");
+    assert!(
+        deltas[0]["held_ms"].is_u64(),
+        "the first delta carries held_ms: {}",
+        deltas[0]
+    );
+    assert!(
+        deltas[1..].iter().all(|d| d.get("held_ms").is_none()),
+        "only the first one does: {deltas:?}"
+    );
+}
