@@ -136,34 +136,36 @@ fn admit_job(
     store: &mut CacheStore,
     active: &mut Vec<Active>,
 ) {
-    match admit(job.request, model, vocabulary, settings, store) {
-        Ok(admitted) => {
-            let mut seq = admitted(job.events);
-            // Another conversation is already computing this system
-            // prompt: wait for it instead of computing it twice.
-            if let Some(at) = seq.share_at {
-                if active.iter().any(|other| {
-                    other.share_at == Some(at) && other.prompt[..at] == seq.prompt[..at]
-                }) {
-                    seq.share_at = None;
-                }
-            }
-            active.push(seq);
-        }
+    let Job { request, events } = job;
+    let mut seq = match admit(request, events.clone(), model, vocabulary, settings, store) {
+        Ok(seq) => seq,
         Err(error) => {
-            let _ = job.events.send(EngineEvent::Failed(error.to_string()));
+            let _ = events.send(EngineEvent::Failed(error.to_string()));
+            return;
+        }
+    };
+    // Another conversation is already computing this system prompt: wait
+    // for it instead of computing it twice.
+    if let Some(at) = seq.share_at {
+        if active
+            .iter()
+            .any(|other| other.share_at == Some(at) && other.prompt[..at] == seq.prompt[..at])
+        {
+            seq.share_at = None;
         }
     }
+    active.push(seq);
 }
 
 /// Tokenizes the request and finds the longest cached start for it.
 fn admit(
     request: GenerationRequest,
+    events: mpsc::UnboundedSender<EngineEvent>,
     model: &LlamaModel,
     vocabulary: &Vocabulary<'_>,
     settings: &SchedulerSettings,
     store: &mut CacheStore,
-) -> Result<impl FnOnce(mpsc::UnboundedSender<EngineEvent>) -> Active, EngineError> {
+) -> Result<Active, EngineError> {
     let prompt = vocabulary
         .tokenization
         .prompt_ids(&request.messages, settings.prompt_budget)?;
@@ -190,11 +192,9 @@ fn admit(
         .then_some(system_len);
     cache.reserve(prompt.len() - cache.len() + params.max_new_tokens);
     let admitted = Instant::now();
-    let deadline = admitted + Duration::from_secs(params.max_generation_secs.max(1));
-    let key = request.cache_key;
-    Ok(move |events| Active {
+    Ok(Active {
         events,
-        key,
+        key: request.cache_key,
         max_new_tokens: params.max_new_tokens,
         cached_tokens: keep,
         prompt,
@@ -205,7 +205,7 @@ fn admit(
         generated: Vec::new(),
         next_input: None,
         admitted,
-        deadline,
+        deadline: admitted + Duration::from_secs(params.max_generation_secs.max(1)),
         prefill_secs: None,
         finish: None,
     })
