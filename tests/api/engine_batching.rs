@@ -3,8 +3,6 @@
 //! generated together match the same conversations generated alone, and a
 //! follow-up turn reuses the conversation's cache.
 
-use std::path::PathBuf;
-
 use candor::config::EngineSettings;
 use candor::engine::local_bench::LoadedModelHandle;
 use candor::engine::{
@@ -12,15 +10,7 @@ use candor::engine::{
     LocalEngine, SamplingParams, WeightFormat,
 };
 
-fn model_path() -> PathBuf {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(
-        path.exists(),
-        "the default model is missing: run `python3 models/fetch_model.py` (make test does)"
-    );
-    path
-}
+use crate::helpers::model_path;
 
 fn chat(system: &str, turns: &[&str]) -> Vec<ChatMessage> {
     let mut messages = vec![ChatMessage::new("system", system)];

@@ -198,3 +198,14 @@ pub async fn stored_messages(
     let id = candor::domain::ConversationId::parse(conversation_id).expect("id");
     app.store.messages_after(&id, 0).await.expect("messages")
 }
+
+/// The default model, fetched by `python3 models/fetch_model.py`.
+pub fn model_path() -> std::path::PathBuf {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        path.exists(),
+        "the default model is missing: run `python3 models/fetch_model.py` (make test does)"
+    );
+    path
+}

@@ -8,16 +8,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn model_path() -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(
-        path.exists(),
-        "the default model is missing: run `python3 models/fetch_model.py` (make test does)"
-    );
-    path
-}
-
 #[tokio::test]
 async fn the_real_model_streams_a_reply_that_is_stored_exactly_as_streamed() {
     model_path();
