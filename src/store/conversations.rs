@@ -124,11 +124,7 @@ impl Store {
                 .bind(customer.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter()
-            .map(|(id,)| {
-                ConversationId::parse(&id).map_err(|_| StoreError::Corrupt("conversation id"))
-            })
-            .collect()
+        parse_conversation_ids(rows)
     }
 
     /// The conversation, if stored.
@@ -179,4 +175,13 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Conversation ids read from single-column rows.
+pub(super) fn parse_conversation_ids(
+    rows: Vec<(String,)>,
+) -> Result<Vec<ConversationId>, StoreError> {
+    rows.into_iter()
+        .map(|(id,)| ConversationId::parse(&id).map_err(|_| StoreError::Corrupt("conversation id")))
+        .collect()
 }

@@ -186,11 +186,7 @@ impl Store {
         .bind(before)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(id,)| {
-                ConversationId::parse(&id).map_err(|_| StoreError::Corrupt("conversation id"))
-            })
-            .collect()
+        super::conversations::parse_conversation_ids(rows)
     }
 
     /// Every handoff transition of a conversation, in order.

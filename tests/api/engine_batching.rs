@@ -47,6 +47,15 @@ fn argmax(values: &[f32]) -> usize {
         .expect("non-empty")
 }
 
+/// The default model loaded twice: Candor's forward pass and candle-transformers' llama.
+fn own_and_reference(format: WeightFormat) -> (LoadedModelHandle, LoadedModelHandle) {
+    let path = model_path();
+    let own = LoadedModelHandle::load_with(&path, format, Implementation::Own).expect("own");
+    let reference =
+        LoadedModelHandle::load_with(&path, format, Implementation::Upstream).expect("reference");
+    (own, reference)
+}
+
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter()
@@ -60,12 +69,7 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 /// segments) must reproduce candle-transformers' llama to float precision.
 #[test]
 fn the_own_forward_pass_matches_the_reference_model() {
-    let path = model_path();
-    let mut own =
-        LoadedModelHandle::load_with(&path, WeightFormat::F32, Implementation::Own).expect("own");
-    let mut reference =
-        LoadedModelHandle::load_with(&path, WeightFormat::F32, Implementation::Upstream)
-            .expect("reference");
+    let (mut own, mut reference) = own_and_reference(WeightFormat::F32);
     assert!(
         own.description().contains("batched"),
         "{}",
@@ -96,12 +100,7 @@ fn the_own_forward_pass_matches_the_reference_model() {
 /// agrees.
 #[test]
 fn with_quantized_weights_the_next_token_agrees_with_the_reference() {
-    let path = model_path();
-    let mut own =
-        LoadedModelHandle::load_with(&path, WeightFormat::Q8_0, Implementation::Own).expect("own");
-    let mut reference =
-        LoadedModelHandle::load_with(&path, WeightFormat::Q8_0, Implementation::Upstream)
-            .expect("reference");
+    let (mut own, mut reference) = own_and_reference(WeightFormat::Q8_0);
     for question in ["Where is my order?", "Can I pay by bank transfer?"] {
         let ids = own.prompt_ids(&chat(SYSTEM, &[question])).expect("prompt");
         let got = own.logits_after(&ids, 256).expect("own");
