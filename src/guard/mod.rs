@@ -8,5 +8,5 @@ mod output;
 pub mod phrases;
 
 pub use identifiers::{AllowedIdentifiers, REDACTED};
-pub use notices::{LocaleTexts, NoticeError, Notices};
+pub use notices::{AnswerTexts, LocaleTexts, NoticeError, Notices};
 pub use output::{GuardReport, OutputGuard, Promotions};

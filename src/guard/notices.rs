@@ -63,6 +63,49 @@ pub struct LocaleTexts {
     pub consent_on: String,
     /// "off" for consent_updated.
     pub consent_off: String,
+    /// Answers built from the shop's own data.
+    pub answers: AnswerTexts,
+}
+
+/// Texts of answers built from the shop's data (`[answers]` in the locale
+/// file): account facts stated with the stored values, the honest "don't
+/// know", and the lead-in of an answer quoted from the knowledge base.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerTexts {
+    /// Nothing in the shop's data answers the question: say so, offer a person.
+    pub dont_know: String,
+    /// An anonymous visitor asked about an order.
+    pub sign_in: String,
+    /// The order named is not on the customer's account (`{order}`).
+    pub order_not_found: String,
+    /// The customer has no orders at all.
+    pub no_orders: String,
+    /// Several orders could be meant (`{orders}`).
+    pub which_order: String,
+    /// `{order}` is `{status}`.
+    pub order_status: String,
+    /// `{order}`'s tracking number `{tracking}`.
+    pub order_tracking: String,
+    /// `{order}` has no tracking number yet (`{status}`).
+    pub order_no_tracking: String,
+    /// `{order}` holds `{items}`.
+    pub order_items: String,
+    /// `{order}`'s `{total}`.
+    pub order_total: String,
+    /// `{order}` was placed on `{date}`.
+    pub order_placed: String,
+    /// The customer's orders that have not shipped (`{orders}`).
+    pub orders_unshipped: String,
+    /// Every order has shipped (`{orders}`).
+    pub orders_all_shipped: String,
+    /// One order in a list (`{order}`, `{status}`).
+    pub order_line: String,
+    /// Before a sentence quoted from a knowledge-base entry (`{title}`).
+    pub kb_lead: String,
+    /// Order statuses in this language, by the status as stored; a status
+    /// missing here is shown as stored.
+    pub statuses: std::collections::BTreeMap<String, String>,
 }
 
 impl LocaleTexts {
@@ -194,6 +237,10 @@ impl Notices {
             ("consent_on", &texts.consent_on),
             ("consent_off", &texts.consent_off),
             ("promo_label", &texts.promo_label),
+            ("answers.dont_know", &texts.answers.dont_know),
+            ("answers.sign_in", &texts.answers.sign_in),
+            ("answers.order_not_found", &texts.answers.order_not_found),
+            ("answers.no_orders", &texts.answers.no_orders),
         ] {
             if text.trim().is_empty() {
                 return Err(invalid(format!("{name} must not be empty")));

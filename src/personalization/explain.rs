@@ -83,6 +83,7 @@ mod tests {
             fields: vec!["name".into(), "orders".into()],
             records: vec!["order:A1001".into()],
             sources: vec!["shop_policies".into()],
+            ..WhyRecord::default()
         };
         let text = explain(en, Some(&why));
         assert!(

@@ -15,7 +15,7 @@ pub use explain::{asks_why, explain};
 pub use policy::{FieldPolicy, PersonalizationSettings, PolicyError};
 pub use protected::{ProtectedFields, DEFAULT_PROTECTED_FIELDS};
 pub use turn_purposes::{contains_token, PurposeKeywords, PurposeKeywordsError};
-pub use why::WhyRecord;
+pub use why::{AnswerKind, WhyRecord};
 
 /// What the conversation layer needs to build consented contexts.
 #[derive(Debug, Clone)]

@@ -16,6 +16,31 @@ pub struct WhyRecord {
     pub records: Vec<String>,
     /// Non-personal knowledge the reply could draw on, e.g. `shop_policies`.
     pub sources: Vec<String>,
+    /// How the reply was made (absent on replies stored before answer plans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<AnswerKind>,
+    /// What the reply states facts from: `kb:<entry_id>` for each
+    /// knowledge-base entry, `order:<order_id>` for each order.
+    #[serde(default)]
+    pub citations: Vec<String>,
+}
+
+/// How one AI reply was made: the answer plan's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    /// Account facts from the store, stated with per-locale templates.
+    Account,
+    /// The shop's own sentences from a knowledge-base entry.
+    Knowledge,
+    /// The model's words, checked against the turn's facts.
+    Model,
+    /// Nothing in the shop's data answers it: the honest "don't know".
+    DontKnow,
+    /// An order question from a visitor who is not signed in.
+    SignIn,
+    /// An order that is not on the customer's account.
+    NotFound,
 }
 
 impl WhyRecord {
