@@ -4,6 +4,7 @@
 //! See `docs/architecture.md` for the path of a message through these modules.
 #![forbid(unsafe_code)]
 
+pub mod answer;
 pub mod audit;
 pub mod bench;
 pub mod config;
