@@ -45,6 +45,8 @@ pub struct Settings {
     pub conformance_echo: bool,
     /// Data protection settings.
     pub privacy: PrivacySettings,
+    /// Answer-plan thresholds (`[answers]`).
+    pub answers: crate::answer::AnswerSettings,
 }
 
 /// How long Candor keeps what customers said.
@@ -155,6 +157,7 @@ impl Default for Settings {
             limits: Default::default(),
             conformance_echo: false,
             privacy: PrivacySettings::default(),
+            answers: Default::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use actix_web::{dev::Server, web, App, HttpServer};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::answer::{AccountLexicon, Answers, LexiconError, NoKnowledge};
 use crate::config::Settings;
 use crate::conversation::{
     unattended_watch_task, ConversationService, HandoffPolicy, ServiceParts,
@@ -74,6 +75,9 @@ pub enum StartupError {
     /// The purpose keyword file is invalid.
     #[error("purposes: {0}")]
     Purposes(#[from] PurposeKeywordsError),
+    /// The order-question word lists are invalid.
+    #[error("answers: {0}")]
+    Answers(#[from] LexiconError),
     /// The listener could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -141,6 +145,11 @@ impl Application {
             personalization: Personalization {
                 policy: FieldPolicy::new(&settings.personalization)?,
                 keywords: PurposeKeywords::load(&settings.prompts_dir)?,
+            },
+            answers: Answers {
+                lexicon: AccountLexicon::load(&settings.prompts_dir)?,
+                knowledge: Arc::new(NoKnowledge),
+                settings: settings.answers.clone(),
             },
             handoff: HandoffPolicy {
                 hours,

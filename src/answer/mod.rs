@@ -7,12 +7,14 @@
 
 mod account;
 mod extract;
+mod knowledge_source;
 mod lexicon;
 mod order_ref;
 mod plan;
 mod settings;
 
 pub use extract::{best_sentences, sentences, Passage};
+pub use knowledge_source::{NoKnowledge, ShopKnowledge};
 pub use lexicon::{AccountLexicon, Cues, LexiconError, OrderField};
 pub use order_ref::{id_tokens, resolve, OrderRef};
 pub use plan::{
@@ -20,3 +22,13 @@ pub use plan::{
     TurnInput, Written,
 };
 pub use settings::AnswerSettings;
+
+/// What the conversation layer needs to plan answers.
+pub struct Answers {
+    /// Order-question word lists per locale.
+    pub lexicon: AccountLexicon,
+    /// The shop's knowledge base.
+    pub knowledge: std::sync::Arc<dyn ShopKnowledge>,
+    /// Thresholds.
+    pub settings: AnswerSettings,
+}

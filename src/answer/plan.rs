@@ -124,11 +124,13 @@ pub fn knowledge_answer(
 }
 
 /// The plan for a question that is not about the customer's orders.
+/// `open_ended` messages (greetings, requests for suggestions) may go to
+/// the model without an entry: there is no shop fact to state in them.
 pub fn shop_plan(
     texts: &AnswerTexts,
     question: &str,
     passages: &[Passage],
-    smalltalk: bool,
+    open_ended: bool,
     settings: &AnswerSettings,
 ) -> Plan {
     if let Some((sentences, citations)) = knowledge_answer(question, passages, settings) {
@@ -140,7 +142,7 @@ pub fn shop_plan(
         .take(settings.model_passages)
         .cloned()
         .collect();
-    if !relevant.is_empty() || smalltalk {
+    if !relevant.is_empty() || open_ended {
         return Plan::Model { passages: relevant };
     }
     Plan::Written(Written::dont_know(texts))
@@ -236,8 +238,9 @@ pub struct TurnInput<'a> {
     pub question: &'a str,
     /// The order question in it, if any.
     pub ask: Option<&'a AccountAsk>,
-    /// It is only a greeting or thanks.
-    pub smalltalk: bool,
+    /// A greeting or thanks, or a request for suggestions or offers: the
+    /// model may answer it without a knowledge-base entry.
+    pub open_ended: bool,
     /// Who asks.
     pub asker: Asker<'a>,
     /// Knowledge-base entries retrieved for the question, best first.
@@ -252,13 +255,13 @@ pub fn plan_turn(input: TurnInput<'_>) -> Plan {
         texts,
         question,
         ask,
-        smalltalk,
+        open_ended,
         asker,
         passages,
         settings,
     } = input;
     let Some(ask) = ask else {
-        return shop_plan(texts, question, passages, smalltalk, settings);
+        return shop_plan(texts, question, passages, open_ended, settings);
     };
     if ask.vague {
         if let Some((mut sentences, mut citations)) =

@@ -288,7 +288,7 @@ impl FairnessAudit<'_> {
                 let language = &self.notices.get(variant.locale).language_name;
                 let messages = self
                     .prompts
-                    .build(language, &context, &history)
+                    .build(language, &context, &[], &history)
                     .map_err(|e| e.to_string())?;
                 let key = serde_json::to_string(&messages).map_err(|e| e.to_string())?;
                 report.compared += 1;

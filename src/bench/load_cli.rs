@@ -155,7 +155,7 @@ fn target(args: &LoadArgs) -> Result<LoadTarget, LoadError> {
 /// The system prompt Candor gives the model for an anonymous English visitor.
 pub fn anonymous_system_prompt(prompts_dir: &Path, shop_name: &str) -> Result<String, LoadError> {
     let builder = PromptBuilder::load(prompts_dir, shop_name)?;
-    Ok(builder.system_prompt("English", &ConsentedContext::none())?)
+    Ok(builder.system_prompt("English", &ConsentedContext::none(), &[])?)
 }
 
 /// `ws://host:port/path` → `http://host:port` (`wss` → `https`).
@@ -224,7 +224,7 @@ mod tests {
         let prompts = Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts");
         let prompt = anonymous_system_prompt(&prompts, "Tea Shop").expect("prompt");
         assert!(prompt.starts_with("You are Candor, the customer-service assistant of Tea Shop."));
-        assert!(prompt.contains("Shop policies:"));
+        assert!(prompt.contains("Answer in English."));
         assert!(!prompt.contains("Verified customer context"));
     }
 }

@@ -8,6 +8,7 @@ mod erasure;
 mod error;
 mod handoff;
 mod hub;
+mod model_reply;
 mod router;
 mod service;
 mod summary;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{ConversationError, ConversationService};
 use crate::domain::ConversationId;
 use crate::guard::phrases::{normalize, Intent};
-use crate::personalization::{asks_why, explain, WhyRecord};
+use crate::personalization::{asks_why, cited_entries, explain, WhyRecord};
 use crate::store::{ConversationRecord, Sender, StoredMessage};
 
 impl ConversationService {
@@ -36,8 +36,13 @@ impl ConversationService {
         }
         if asks_why(&self.notices, record.locale, &message.text) {
             let why = self.last_ai_why(&record.id).await?;
+            let mut titles = Vec::new();
+            for id in why.as_ref().map(cited_entries).unwrap_or_default() {
+                let title = self.answers.knowledge.title(id).await;
+                titles.push(title.unwrap_or_else(|| id.to_owned()));
+            }
             return self
-                .post_notice(&record.id, &explain(texts, why.as_ref()))
+                .post_notice(&record.id, &explain(texts, why.as_ref(), &titles))
                 .await;
         }
         if self.asked_again_after_answer(&record.id, message).await? {

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 use super::{ConversationError, ConversationEvent, Hub};
+use crate::answer::Answers;
 use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
 use crate::engine::{Generator, SamplingParams};
 use crate::guard::phrases::PhraseBook;
@@ -93,6 +94,8 @@ pub struct ServiceParts {
     pub handoff: HandoffPolicy,
     /// Consent-aware personalization rules.
     pub personalization: Personalization,
+    /// The answer plan: order-question lists, the knowledge base, thresholds.
+    pub answers: Answers,
 }
 
 /// Conversation logic shared by every socket.
@@ -107,6 +110,7 @@ pub struct ConversationService {
     pub(super) sampling: SamplingParams,
     pub(super) handoff: HandoffPolicy,
     pub(super) personalization: Personalization,
+    pub(super) answers: Answers,
     pub(super) hub: Hub,
     pub(super) agents: AgentHub,
     pub(super) turn_locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
@@ -131,6 +135,7 @@ impl ConversationService {
             sampling: parts.sampling,
             handoff: parts.handoff,
             personalization: parts.personalization,
+            answers: parts.answers,
             hub: Hub::default(),
             agents: AgentHub::default(),
             turn_locks: Mutex::new(HashMap::new()),

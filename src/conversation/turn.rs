@@ -1,17 +1,16 @@
-//! One AI turn: history to prompt, prompt to engine, streamed deltas to the
-//! hub, and the finished reply into the store before anyone sees it as a
-//! `message`. Overload and failure become honest notices, never silence.
+//! One AI turn: the answer plan decides what can be stated from the shop's
+//! data; a written answer is stored and sent as it is, otherwise the model
+//! answers from the retrieved entries (see `model_reply.rs`). The reply is
+//! in the store before anyone sees it as a `message`.
 
 use std::sync::Arc;
 
 use super::service::HISTORY_MESSAGES;
 use super::{ConversationEvent, ConversationService};
-use crate::domain::Purpose;
-use crate::domain::{ConversationId, Locale};
-use crate::engine::{EngineError, EngineEvent, GenerationRequest};
-use crate::guard::phrases::Intent;
-use crate::guard::{AllowedIdentifiers, GuardReport, OutputGuard, Promotions};
-use crate::store::{ConversationState, NewMessage, Sender};
+use crate::answer::{plan_turn, AccountAsk, Asker, Plan, TurnInput, Written};
+use crate::domain::{ConversationId, CustomerId, Locale};
+use crate::personalization::{AnswerKind, SupportOrders, WhyRecord};
+use crate::store::{AuditCode, AuditEvent, ConversationState, NewMessage, Sender, StoredMessage};
 
 impl ConversationService {
     /// Answers the latest customer message, one turn per conversation at a time.
@@ -38,112 +37,119 @@ impl ConversationService {
             Some(record) if record.state == ConversationState::Bot => record,
             _ => return Ok(()),
         };
-        let texts = self.notices.get(locale);
         let history = self
             .store
             .recent_messages(conversation, HISTORY_MESSAGES)
             .await?;
-        let question = history
+        let Some(question) = history
             .iter()
             .rev()
             .find(|m| m.sender == Sender::Customer)
-            .map(|m| m.text.as_str());
-        let context = self
-            .consented_context(&record, question.unwrap_or_default())
-            .await?;
-        let mut why = context.why().clone();
-        why.sources.push("shop_policies".into());
-        let messages = match self.prompts.build(&texts.language_name, &context, &history) {
-            Ok(messages) => messages,
-            Err(error) => {
-                tracing::error!(%error, "prompt could not be built");
-                return self.post_notice(conversation, &texts.engine_failed).await;
+            .map(|m| m.text.clone())
+        else {
+            return Ok(());
+        };
+        let texts = &self.notices.get(locale).answers;
+        let lexicon = &self.answers.lexicon;
+        let cues = lexicon.cues(locale, &question);
+        let ask = AccountAsk::classify(&question, &cues, &previous_orders(&history));
+        let passages = self.answers.knowledge.passages(locale, &question).await;
+        let customer = record
+            .customer_id
+            .as_deref()
+            .and_then(|c| CustomerId::parse(c).ok());
+        let orders = match (&ask, &customer) {
+            (Some(_), Some(id)) => self.support_orders(id).await?,
+            _ => None,
+        };
+        let asker = match (&customer, &orders) {
+            (Some(_), Some(orders)) => Asker::Verified(orders.orders()),
+            // A signed-in customer whose orders the shop keeps from support
+            // gets the same answer as a visitor: nothing can be looked up.
+            _ => Asker::Anonymous,
+        };
+        let plan = plan_turn(TurnInput {
+            texts,
+            question: &question,
+            ask: ask.as_ref(),
+            open_ended: lexicon.is_smalltalk(locale, &question)
+                || self.wants_suggestions(&question),
+            asker,
+            passages: &passages,
+            settings: &self.answers.settings,
+        });
+        match plan {
+            Plan::Written(written) => {
+                self.send_written(conversation, customer.as_ref(), written)
+                    .await
             }
-        };
-        let request = GenerationRequest {
-            messages,
-            sampling: self.sampling.clone(),
-            cache_key: Some(conversation.to_string()),
-        };
-        let mut stream = match self.engine.submit(request) {
-            Ok(stream) => stream,
-            Err(EngineError::Busy) => {
-                tracing::warn!("engine queue full");
-                return self.post_notice(conversation, &texts.busy).await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "engine refused the request");
-                return self.post_notice(conversation, &texts.engine_failed).await;
-            }
-        };
-        let id = uuid::Uuid::new_v4().to_string();
-        // Only the consented context and the shop's policies vouch for an
-        // identifier: an order id or email the visitor typed proves nothing
-        // about whose it is, so the reply may not repeat it.
-        let allowed = AllowedIdentifiers::from_texts(
-            context
-                .prompt_lines()
-                .iter()
-                .map(String::as_str)
-                .chain([self.prompts.policies()]),
-        );
-        // Promotions only with marketing consent for this turn, and never
-        // while a complaint is open (no upsell to an unhappy customer).
-        let complaint_open = record.handoff_reason.is_some()
-            || history
-                .iter()
-                .rev()
-                .filter(|m| m.sender == Sender::Customer)
-                .take(6)
-                .any(|m| self.phrases.detect(locale, &m.text) == Some(Intent::Dissatisfied));
-        let promotions = if why.purposes.contains(&Purpose::Marketing) && !complaint_open {
-            Promotions::Labelled(&texts.promo_label)
-        } else {
-            Promotions::Forbidden
-        };
-        let mut guard = OutputGuard::new(&self.output_rules, locale, &texts.ai_reminder, allowed)
-            .with_promotions(promotions);
-        let mut finished = false;
-        let mut held = HeldBack::default();
-        while let Some(event) = stream.recv().await {
-            match event {
-                EngineEvent::Delta(text) => {
-                    held.model_spoke();
-                    if let Some(text) = guard.push(&text) {
-                        self.publish_delta(conversation, &id, text, held.released());
-                    }
-                }
-                EngineEvent::Done(_) => {
-                    finished = true;
-                    break;
-                }
-                EngineEvent::Failed(error) => {
-                    tracing::error!(%error, "generation failed");
-                    break;
-                }
+            Plan::Model { passages } => {
+                self.model_reply(&record, locale, &history, &passages).await
             }
         }
-        if !finished {
-            return self.post_notice(conversation, &texts.engine_failed).await;
+    }
+
+    /// Whether `question` asks for suggestions or offers (the purposes
+    /// `personalization` or `marketing`): the model answers those, with the
+    /// consented context if the customer agreed, without it otherwise.
+    fn wants_suggestions(&self, question: &str) -> bool {
+        self.personalization
+            .keywords
+            .detect(question, &[])
+            .iter()
+            .any(|p| *p != crate::domain::Purpose::Support)
+    }
+
+    /// The customer's orders, if the shop lets support read them.
+    async fn support_orders(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<Option<SupportOrders>, super::ConversationError> {
+        if self.store.customer(customer).await?.is_none() {
+            return Ok(None);
         }
-        if let Some(text) = guard.finish() {
-            self.publish_delta(conversation, &id, text, held.released());
+        let orders = self.store.orders(customer).await?;
+        Ok(SupportOrders::clear(orders, &self.personalization.policy))
+    }
+
+    /// Stores and sends an answer written from the shop's data, auditing
+    /// the orders it read.
+    async fn send_written(
+        &self,
+        conversation: &ConversationId,
+        customer: Option<&CustomerId>,
+        written: Written,
+    ) -> Result<(), super::ConversationError> {
+        let mut why = SupportOrders::why(&written.citations);
+        why.answer = Some(written.kind);
+        why.citations = written.citations;
+        if let (Some(customer), true) = (customer, why.is_personal()) {
+            self.store
+                .record_audit(AuditEvent {
+                    code: AuditCode::ContextRead,
+                    actor: "system",
+                    customer_id: Some(customer.as_str()),
+                    conversation_id: Some(conversation.as_str()),
+                    detail: serde_json::json!({ "purposes": why.purposes, "fields": why.fields, "records": why.records }),
+                })
+                .await?;
         }
-        let report = guard.report();
-        if *report != GuardReport::default() {
-            tracing::warn!(
-                human_claims = report.human_claims,
-                urgency_removed = report.urgency_removed,
-                identifiers_redacted = report.identifiers_redacted,
-                promotions_removed = report.promotions_removed,
-                "output guard changed a reply"
-            );
-        }
-        let mut reply = guard.text().to_owned();
-        if reply.trim().is_empty() {
-            let fallback = texts.empty_reply.clone();
-            self.publish_delta(conversation, &id, fallback.clone(), held.released());
-            reply.push_str(&fallback);
+        tracing::info!(answer = ?written.kind, citations = why.citations.len(), "answer written from the shop's data");
+        self.store_ai_reply(conversation, uuid::Uuid::new_v4().to_string(), &written.text, &why, Some(0))
+            .await
+    }
+
+    /// Sends `text` as the AI reply `id` (one delta, then the stored message).
+    pub(super) async fn store_ai_reply(
+        &self,
+        conversation: &ConversationId,
+        id: String,
+        text: &str,
+        why: &WhyRecord,
+        delta_held_ms: Option<u64>,
+    ) -> Result<(), super::ConversationError> {
+        if let Some(held_ms) = delta_held_ms {
+            self.publish_delta(conversation, &id, text.to_owned(), Some(held_ms));
         }
         let stored = self
             .store
@@ -151,7 +157,7 @@ impl ConversationService {
                 id,
                 conversation_id: conversation,
                 sender: Sender::Ai,
-                text: &reply,
+                text,
                 client_id: None,
                 why: Some(why.to_json()),
             })
@@ -163,7 +169,7 @@ impl ConversationService {
         Ok(())
     }
 
-    fn publish_delta(
+    pub(super) fn publish_delta(
         &self,
         conversation: &ConversationId,
         id: &str,
@@ -220,27 +226,37 @@ impl ConversationService {
     }
 }
 
-/// How long the output guard kept the model's first words from the
-/// customer: reported once, on the reply's first delta.
-#[derive(Default)]
-struct HeldBack {
-    first_token: Option<std::time::Instant>,
-    reported: bool,
-}
-
-impl HeldBack {
-    fn model_spoke(&mut self) {
-        self.first_token.get_or_insert_with(std::time::Instant::now);
-    }
-
-    /// Milliseconds since the first token, the first time text goes out.
-    fn released(&mut self) -> Option<u64> {
-        if self.reported {
-            return None;
+/// The orders the previous AI answer stated facts about, when it was an
+/// account answer: a follow-up ("and when will it arrive?") keeps them.
+fn previous_orders(history: &[StoredMessage]) -> Vec<String> {
+    let mut customer_turns = 0;
+    for message in history.iter().rev() {
+        match message.sender {
+            Sender::Customer => {
+                customer_turns += 1;
+                // Only the answer just before the latest question counts.
+                if customer_turns > 1 {
+                    return Vec::new();
+                }
+            }
+            Sender::Ai => {
+                let why: WhyRecord = message
+                    .why
+                    .as_ref()
+                    .and_then(|w| serde_json::from_value(w.clone()).ok())
+                    .unwrap_or_default();
+                if why.answer != Some(AnswerKind::Account) {
+                    return Vec::new();
+                }
+                return why
+                    .citations
+                    .iter()
+                    .filter_map(|c| c.strip_prefix("order:"))
+                    .map(str::to_owned)
+                    .collect();
+            }
+            Sender::Agent | Sender::System => {}
         }
-        self.reported = true;
-        Some(self.first_token.map_or(0, |t| {
-            u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
-        }))
     }
+    Vec::new()
 }

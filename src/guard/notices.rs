@@ -57,6 +57,10 @@ pub struct LocaleTexts {
     pub why_personalization: String,
     /// Item: marketing data (`{fields}`).
     pub why_marketing: String,
+    /// The last reply quoted the shop's knowledge base (`{titles}`).
+    pub why_kb: String,
+    /// The last reply was the honest "I don't know".
+    pub why_dont_know: String,
     /// Consent saved (`{personalization}`, `{marketing}`).
     pub consent_updated: String,
     /// "on" for consent_updated.
@@ -233,6 +237,8 @@ impl Notices {
             ("why_support", &texts.why_support),
             ("why_personalization", &texts.why_personalization),
             ("why_marketing", &texts.why_marketing),
+            ("why_kb", &texts.why_kb),
+            ("why_dont_know", &texts.why_dont_know),
             ("consent_updated", &texts.consent_updated),
             ("consent_on", &texts.consent_on),
             ("consent_off", &texts.consent_off),

@@ -1,7 +1,7 @@
 //! "Why did you say that?": a plain-language answer built deterministically
 //! from the last AI reply's `why` record (no model involved).
 
-use super::WhyRecord;
+use super::{AnswerKind, WhyRecord};
 use crate::domain::{Locale, Purpose};
 use crate::guard::phrases::normalize;
 use crate::guard::{LocaleTexts, Notices};
@@ -15,13 +15,41 @@ pub fn asks_why(notices: &Notices, locale: Locale, text: &str) -> bool {
         .any(|phrase| text.contains(&format!(" {} ", normalize(phrase))))
 }
 
-/// The explanation of `why` (the last AI reply's record; `None` if there was none).
-pub fn explain(texts: &LocaleTexts, why: Option<&WhyRecord>) -> String {
+/// The knowledge-base entries a reply quoted or was written from, by id
+/// (`kb:<id>` in its citations or sources).
+pub fn cited_entries(why: &WhyRecord) -> Vec<&str> {
+    let mut ids: Vec<&str> = Vec::new();
+    for cited in why.citations.iter().chain(&why.sources) {
+        if let Some(id) = cited.strip_prefix("kb:") {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+/// The explanation of `why` (the last AI reply's record; `None` if there
+/// was none); `titles` names the knowledge-base entries it cites, in the
+/// order of [`cited_entries`].
+pub fn explain(texts: &LocaleTexts, why: Option<&WhyRecord>, titles: &[String]) -> String {
     let Some(why) = why else {
         return texts.why_no_reply.clone();
     };
+    if why.answer == Some(AnswerKind::DontKnow) {
+        return texts.why_dont_know.clone();
+    }
+    let sources = if titles.is_empty() {
+        String::new()
+    } else {
+        let quoted: Vec<String> = titles.iter().map(|t| format!("\"{t}\"")).collect();
+        format!(
+            " {}",
+            LocaleTexts::fill(&texts.why_kb, "titles", &quoted.join(", "))
+        )
+    };
     if !why.is_personal() {
-        return texts.why_none.clone();
+        return format!("{}{sources}", texts.why_none);
     }
     let items: Vec<String> = why
         .purposes
@@ -47,7 +75,10 @@ pub fn explain(texts: &LocaleTexts, why: Option<&WhyRecord>) -> String {
             ),
         })
         .collect();
-    LocaleTexts::fill(&texts.why_used, "items", &items.join("; "))
+    format!(
+        "{}{sources}",
+        LocaleTexts::fill(&texts.why_used, "items", &items.join("; "))
+    )
 }
 
 fn fields(why: &WhyRecord, preferred: &[&str]) -> String {
@@ -76,8 +107,8 @@ mod tests {
     fn explanations_follow_the_record() {
         let notices = Notices::builtin().expect("texts");
         let en = notices.get(Locale::En);
-        assert_eq!(explain(en, None), en.why_no_reply);
-        assert_eq!(explain(en, Some(&WhyRecord::default())), en.why_none);
+        assert_eq!(explain(en, None, &[]), en.why_no_reply);
+        assert_eq!(explain(en, Some(&WhyRecord::default()), &[]), en.why_none);
         let why = WhyRecord {
             purposes: vec![Purpose::Support],
             fields: vec!["name".into(), "orders".into()],
@@ -85,11 +116,24 @@ mod tests {
             sources: vec!["shop_policies".into()],
             ..WhyRecord::default()
         };
-        let text = explain(en, Some(&why));
+        let text = explain(en, Some(&why), &[]);
         assert!(
             text.contains("A1001") && text.starts_with("My last answer used:"),
             "{text}"
         );
+        let quoted = WhyRecord {
+            answer: Some(AnswerKind::Knowledge),
+            citations: vec!["kb:returns".into()],
+            ..WhyRecord::default()
+        };
+        assert_eq!(cited_entries(&quoted), ["returns"]);
+        let text = explain(en, Some(&quoted), &["Returns".into()]);
+        assert!(text.ends_with("It quoted the shop's own information: \"Returns\"."), "{text}");
+        let unknown = WhyRecord {
+            answer: Some(AnswerKind::DontKnow),
+            ..WhyRecord::default()
+        };
+        assert_eq!(explain(en, Some(&unknown), &[]), en.why_dont_know);
     }
 
     #[test]

@@ -7,13 +7,15 @@ mod context;
 mod explain;
 mod policy;
 mod protected;
+mod support_orders;
 mod turn_purposes;
 mod why;
 
 pub use context::ConsentedContext;
-pub use explain::{asks_why, explain};
+pub use explain::{asks_why, cited_entries, explain};
 pub use policy::{FieldPolicy, PersonalizationSettings, PolicyError};
 pub use protected::{ProtectedFields, DEFAULT_PROTECTED_FIELDS};
+pub use support_orders::SupportOrders;
 pub use turn_purposes::{contains_token, PurposeKeywords, PurposeKeywordsError};
 pub use why::{AnswerKind, WhyRecord};
 

@@ -1,5 +1,6 @@
 //! The prompt builder: `prompts/system.j2` rendered with the shop's settings,
-//! followed by the conversation history.
+//! the knowledge-base entries retrieved for the turn and the consented
+//! customer context, followed by the conversation history.
 
 use std::path::Path;
 
@@ -30,30 +31,32 @@ pub enum PromptError {
 pub struct PromptBuilder {
     env: Environment<'static>,
     shop_name: String,
-    policies: String,
+}
+
+/// One knowledge-base entry retrieved for the turn, as the prompt shows it.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct ShopFact<'a> {
+    /// The entry's title.
+    pub title: &'a str,
+    /// The entry's text, as the shop wrote it.
+    pub text: &'a str,
 }
 
 const SYSTEM_TEMPLATE: &str = "system";
 
 impl PromptBuilder {
-    /// Loads `system.j2` and `policies.md` from `prompts_dir`.
+    /// Loads `system.j2` from `prompts_dir`.
     pub fn load(prompts_dir: &Path, shop_name: &str) -> Result<Self, PromptError> {
-        let read = |name: &str| {
-            let path = prompts_dir.join(name);
-            std::fs::read_to_string(&path).map_err(|source| PromptError::Read {
-                path: path.display().to_string(),
-                source,
-            })
-        };
-        Self::new(&read("system.j2")?, &read("policies.md")?, shop_name)
+        let path = prompts_dir.join("system.j2");
+        let template = std::fs::read_to_string(&path).map_err(|source| PromptError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::new(&template, shop_name)
     }
 
-    /// Builds from template and policy text directly.
-    pub fn new(
-        system_template: &str,
-        policies: &str,
-        shop_name: &str,
-    ) -> Result<Self, PromptError> {
+    /// Builds from the template text directly.
+    pub fn new(system_template: &str, shop_name: &str) -> Result<Self, PromptError> {
         let mut env = Environment::new();
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
@@ -61,34 +64,37 @@ impl PromptBuilder {
         let builder = Self {
             env,
             shop_name: shop_name.to_owned(),
-            policies: without_credentials(policies),
         };
-        builder.system_prompt("English", &ConsentedContext::none())?;
+        builder.system_prompt("English", &ConsentedContext::none(), &[])?;
         Ok(builder)
     }
 
-    /// The system prompt for a reply in `language`, with the consented
-    /// customer context (the only way personal data enters a prompt).
+    /// The system prompt for a reply in `language`, with the shop's entries
+    /// retrieved for this turn and the consented customer context (the only
+    /// way personal data enters a prompt).
     pub fn system_prompt(
         &self,
         language: &str,
         context: &ConsentedContext,
+        knowledge: &[ShopFact<'_>],
     ) -> Result<String, PromptError> {
         let template = self.env.get_template(SYSTEM_TEMPLATE)?;
+        let knowledge: Vec<ShopFact<'_>> = knowledge
+            .iter()
+            .map(|fact| ShopFact {
+                title: fact.title.trim(),
+                text: fact.text.trim(),
+            })
+            .collect();
         Ok(template
             .render(minijinja::context! {
                 shop_name => &self.shop_name,
-                policies => &self.policies,
+                knowledge => knowledge,
                 language => language,
                 customer_context => context.prompt_lines(),
             })?
             .trim()
             .to_owned())
-    }
-
-    /// The shop policies text (non-personal knowledge the model may quote).
-    pub fn policies(&self) -> &str {
-        &self.policies
     }
 
     /// System prompt plus history. Customer messages become `user` turns,
@@ -99,11 +105,12 @@ impl PromptBuilder {
         &self,
         language: &str,
         context: &ConsentedContext,
+        knowledge: &[ShopFact<'_>],
         history: &[StoredMessage],
     ) -> Result<Vec<ChatMessage>, PromptError> {
         let mut messages = vec![ChatMessage {
             role: "system".into(),
-            content: self.system_prompt(language, context)?,
+            content: self.system_prompt(language, context, knowledge)?,
         }];
         for message in history {
             let role = match message.sender {
@@ -147,7 +154,7 @@ const CREDENTIAL_WORDS: [&str; 14] = [
 /// The policies without any line that looks like it holds a credential:
 /// policies are not secret (the model may quote them), so credentials must
 /// never enter a prompt. Dropped lines are counted in the log, never shown.
-fn without_credentials(policies: &str) -> String {
+pub fn without_credentials(policies: &str) -> String {
     let mut dropped = 0;
     let kept: Vec<&str> = policies
         .lines()
@@ -186,8 +193,7 @@ mod tests {
     #[test]
     fn history_maps_to_alternating_roles_without_notices() {
         let builder = PromptBuilder::new(
-            "Shop {{ shop_name }} in {{ language }}. {{ policies }}",
-            "P",
+            "Shop {{ shop_name }} in {{ language }}.{% for k in knowledge %} {{ k.title }}: {{ k.text }}{% endfor %}",
             "Tea",
         )
         .expect("valid");
@@ -197,12 +203,16 @@ mod tests {
             msg(3, Sender::System, "busy notice"),
             msg(4, Sender::Ai, "hello"),
         ];
+        let facts = [ShopFact {
+            title: "Returns",
+            text: "Within 30 days.\n",
+        }];
         let messages = builder
-            .build("French", &ConsentedContext::none(), &history)
+            .build("French", &ConsentedContext::none(), &facts, &history)
             .expect("built");
         let roles: Vec<_> = messages.iter().map(|m| m.role.as_str()).collect();
         assert_eq!(roles, ["system", "user", "assistant"]);
-        assert_eq!(messages[0].content, "Shop Tea in French. P");
+        assert_eq!(messages[0].content, "Shop Tea in French. Returns: Within 30 days.");
         assert_eq!(messages[1].content, "hi\nanyone?");
         assert!(!messages.iter().any(|m| m.content.contains("busy notice")));
     }
@@ -210,15 +220,14 @@ mod tests {
     #[test]
     fn credential_lines_never_reach_the_system_prompt() {
         let policies = "Returns within 30 days.\nStaff wifi password: CANARY-71f3\nAPI key for the courier: CANARY-99\nWe ship to the EU.";
-        let builder = PromptBuilder::new("{{ policies }}", policies, "Tea").expect("valid");
-        let prompt = builder
-            .system_prompt("English", &ConsentedContext::none())
-            .expect("prompt");
-        assert_eq!(prompt, "Returns within 30 days.\nWe ship to the EU.");
+        assert_eq!(
+            without_credentials(policies),
+            "Returns within 30 days.\nWe ship to the EU."
+        );
     }
 
     #[test]
     fn a_broken_template_is_an_error_at_load() {
-        assert!(PromptBuilder::new("{% if %}", "", "Tea").is_err());
+        assert!(PromptBuilder::new("{% if %}", "Tea").is_err());
     }
 }

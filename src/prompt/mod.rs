@@ -1,6 +1,7 @@
-//! Turning a conversation into model input: the system prompt (shop
-//! policies, disclosure rule) and the history as chat messages.
+//! Turning a conversation into model input: the system prompt (the AI
+//! rule, the shop's entries retrieved for the turn, the consented customer
+//! context) and the history as chat messages.
 
 mod builder;
 
-pub use builder::{PromptBuilder, PromptError};
+pub use builder::{without_credentials, PromptBuilder, PromptError, ShopFact};

@@ -205,7 +205,7 @@ fn protected_attributes_never_reach_the_prompt_under_any_purpose() {
     for purposes in [&all[..], &all[..1], &all[1..2], &all[2..]] {
         let context =
             ConsentedContext::assemble(&customer, &orders, &consents, purposes, &[], &policy);
-        let prompt = builder.build("English", &context, &[]).expect("prompt")[0]
+        let prompt = builder.build("English", &context, &[], &[]).expect("prompt")[0]
             .content
             .clone();
         assert!(!prompt.contains("PROTECTED"), "{purposes:?}: {prompt}");
@@ -217,7 +217,7 @@ fn protected_attributes_never_reach_the_prompt_under_any_purpose() {
     }
     // With every purpose consented, the allowed fields do arrive (the check above is not vacuous).
     let context = ConsentedContext::assemble(&customer, &orders, &consents, &all, &[], &policy);
-    let prompt = builder.build("English", &context, &[]).expect("prompt")[0]
+    let prompt = builder.build("English", &context, &[], &[]).expect("prompt")[0]
         .content
         .clone();
     assert!(

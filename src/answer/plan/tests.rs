@@ -71,7 +71,7 @@ impl Turn {
             texts: &notices.get(self.locale).answers,
             question,
             ask: ask.as_ref(),
-            smalltalk: lexicon.is_smalltalk(self.locale, question),
+            open_ended: lexicon.is_smalltalk(self.locale, question),
             asker,
             passages: &self.passages,
             settings: &AnswerSettings::default(),
