@@ -85,7 +85,11 @@ pub fn unshipped(texts: &AnswerTexts, orders: &[OrderRecord]) -> String {
     let waiting: Vec<&OrderRecord> = orders.iter().filter(|o| !has_shipped(o)).collect();
     if waiting.is_empty() {
         let all: Vec<&OrderRecord> = orders.iter().collect();
-        LocaleTexts::fill(&texts.orders_all_shipped, "orders", &order_list(texts, &all))
+        LocaleTexts::fill(
+            &texts.orders_all_shipped,
+            "orders",
+            &order_list(texts, &all),
+        )
     } else {
         LocaleTexts::fill(
             &texts.orders_unshipped,

@@ -304,7 +304,10 @@ mod tests {
         assert_eq!(c.fields, [OrderField::Arrival]);
         let c = cues(Locale::En, "Which of my orders haven't shipped yet?");
         assert!(c.unshipped && c.about_orders);
-        let c = cues(Locale::Es, "¿Cuál es el número de seguimiento de mi pedido?");
+        let c = cues(
+            Locale::Es,
+            "¿Cuál es el número de seguimiento de mi pedido?",
+        );
         assert!(c.about_orders);
         assert_eq!(c.fields, [OrderField::Tracking]);
         let c = cues(Locale::De, "Wann kommt meine Bestellung an?");

@@ -30,8 +30,10 @@ fn id_like() -> &'static Regex {
 fn measurement() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)^\d+(g|gr|kg|mg|ml|cl|l|cm|mm|m|oz|lb|lbs|x|st|pcs|h|min|pm|am|th|st|nd|rd|e)$")
-            .unwrap_or_else(|_| unreachable!())
+        Regex::new(
+            r"(?i)^\d+(g|gr|kg|mg|ml|cl|l|cm|mm|m|oz|lb|lbs|x|st|pcs|h|min|pm|am|th|st|nd|rd|e)$",
+        )
+        .unwrap_or_else(|_| unreachable!())
     })
 }
 
@@ -46,7 +48,9 @@ pub fn id_tokens(text: &str) -> Vec<String> {
             let token = m.as_str().trim_start_matches('#');
             let digits = token.chars().filter(char::is_ascii_digit).count();
             let letters = token.chars().filter(char::is_ascii_alphabetic).count();
-            let year = letters == 0 && token.len() == 4 && (token.starts_with("19") || token.starts_with("20"));
+            let year = letters == 0
+                && token.len() == 4
+                && (token.starts_with("19") || token.starts_with("20"));
             // 2026-11-20, 3-5, 555-0101: dates, ranges and phone parts.
             let dashed_number = letters == 0 && token.contains('-');
             let plausible = digits >= 3
@@ -79,7 +83,12 @@ pub fn resolve(text: &str, orders: &[OrderRecord]) -> OrderRef {
     let item_words: Vec<String> = orders
         .iter()
         .flat_map(|o| o.items.iter().map(|i| i.name.as_str()))
-        .flat_map(|name| normalize(name).split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|name| {
+            normalize(name)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .collect();
     let tokens: Vec<String> = id_tokens(text)
         .into_iter()
@@ -125,7 +134,9 @@ fn orders_by_product(text: &str, orders: &[OrderRecord]) -> Vec<String> {
                 w.len() >= 4
                     && !w.chars().any(|c| c.is_ascii_digit())
                     && !ITEM_STOPWORDS.contains(&w)
-                    && words.iter().any(|q| *q == w || (q.len() >= 4 && w.starts_with(*q)))
+                    && words
+                        .iter()
+                        .any(|q| *q == w || (q.len() >= 4 && w.starts_with(*q)))
             })
         });
         if mentioned && !hits.contains(&order.id) {
@@ -176,7 +187,10 @@ mod tests {
     fn order_ids_are_found_but_not_amounts_dates_or_weights() {
         assert_eq!(id_tokens("Where is order HX-7790?"), ["HX-7790"]);
         assert_eq!(id_tokens("status of #1234 please"), ["1234"]);
-        assert_eq!(id_tokens("I paid 54.00 on 2026-11-20 for 100g"), Vec::<String>::new());
+        assert_eq!(
+            id_tokens("I paid 54.00 on 2026-11-20 for 100g"),
+            Vec::<String>::new()
+        );
         assert_eq!(id_tokens("my order from 2025"), Vec::<String>::new());
         assert_eq!(id_tokens("a1001"), ["a1001"]);
     }

@@ -208,8 +208,12 @@ pub fn account_answer(
         }
     }
     let arriving = fields.contains(&OrderField::Arrival)
-        && chosen.iter().any(|o| !o.status.eq_ignore_ascii_case("delivered"))
-        && chosen.iter().any(|o| !has_shipped(o) || o.status.eq_ignore_ascii_case("shipped"));
+        && chosen
+            .iter()
+            .any(|o| !o.status.eq_ignore_ascii_case("delivered"))
+        && chosen
+            .iter()
+            .any(|o| !has_shipped(o) || o.status.eq_ignore_ascii_case("shipped"));
     if arriving {
         if let Some((quoted, kb)) = knowledge_answer(question, delivery, settings) {
             sentences.extend(quoted);
@@ -264,8 +268,7 @@ pub fn plan_turn(input: TurnInput<'_>) -> Plan {
         return shop_plan(texts, question, passages, open_ended, settings);
     };
     if ask.vague {
-        if let Some((mut sentences, mut citations)) =
-            knowledge_answer(question, passages, settings)
+        if let Some((mut sentences, mut citations)) = knowledge_answer(question, passages, settings)
         {
             // "Can I still return A1001?": the policy, and where that order stands.
             if let Asker::Verified(orders) = asker {
@@ -277,6 +280,11 @@ pub fn plan_turn(input: TurnInput<'_>) -> Plan {
                 }
             }
             return Plan::Written(Written::new(AnswerKind::Knowledge, &sentences, citations));
+        }
+        // "Recommend something based on what I bought": a request for
+        // suggestions that mentions orders is still a request for suggestions.
+        if open_ended {
+            return shop_plan(texts, question, passages, open_ended, settings);
         }
     }
     match asker {

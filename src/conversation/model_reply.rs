@@ -44,17 +44,16 @@ impl ConversationService {
                 text: &p.text,
             })
             .collect();
-        let messages =
-            match self
-                .prompts
-                .build(&texts.language_name, &context, &facts, history)
-            {
-                Ok(messages) => messages,
-                Err(error) => {
-                    tracing::error!(%error, "prompt could not be built");
-                    return self.post_notice(conversation, &texts.engine_failed).await;
-                }
-            };
+        let messages = match self
+            .prompts
+            .build(&texts.language_name, &context, &facts, history)
+        {
+            Ok(messages) => messages,
+            Err(error) => {
+                tracing::error!(%error, "prompt could not be built");
+                return self.post_notice(conversation, &texts.engine_failed).await;
+            }
+        };
         let request = GenerationRequest {
             messages,
             sampling: self.sampling.clone(),

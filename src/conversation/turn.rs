@@ -135,8 +135,14 @@ impl ConversationService {
                 .await?;
         }
         tracing::info!(answer = ?written.kind, citations = why.citations.len(), "answer written from the shop's data");
-        self.store_ai_reply(conversation, uuid::Uuid::new_v4().to_string(), &written.text, &why, Some(0))
-            .await
+        self.store_ai_reply(
+            conversation,
+            uuid::Uuid::new_v4().to_string(),
+            &written.text,
+            &why,
+            Some(0),
+        )
+        .await
     }
 
     /// Sends `text` as the AI reply `id` (one delta, then the stored message).

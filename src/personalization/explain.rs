@@ -128,7 +128,10 @@ mod tests {
         };
         assert_eq!(cited_entries(&quoted), ["returns"]);
         let text = explain(en, Some(&quoted), &["Returns".into()]);
-        assert!(text.ends_with("It quoted the shop's own information: \"Returns\"."), "{text}");
+        assert!(
+            text.ends_with("It quoted the shop's own information: \"Returns\"."),
+            "{text}"
+        );
         let unknown = WhyRecord {
             answer: Some(AnswerKind::DontKnow),
             ..WhyRecord::default()

@@ -35,8 +35,16 @@ impl SupportOrders {
             .collect();
         let personal = !records.is_empty();
         WhyRecord {
-            purposes: if personal { vec![Purpose::Support] } else { Vec::new() },
-            fields: if personal { vec!["orders".into()] } else { Vec::new() },
+            purposes: if personal {
+                vec![Purpose::Support]
+            } else {
+                Vec::new()
+            },
+            fields: if personal {
+                vec!["orders".into()]
+            } else {
+                Vec::new()
+            },
             records,
             ..WhyRecord::default()
         }

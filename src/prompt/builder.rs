@@ -212,7 +212,10 @@ mod tests {
             .expect("built");
         let roles: Vec<_> = messages.iter().map(|m| m.role.as_str()).collect();
         assert_eq!(roles, ["system", "user", "assistant"]);
-        assert_eq!(messages[0].content, "Shop Tea in French. Returns: Within 30 days.");
+        assert_eq!(
+            messages[0].content,
+            "Shop Tea in French. Returns: Within 30 days."
+        );
         assert_eq!(messages[1].content, "hi\nanyone?");
         assert!(!messages.iter().any(|m| m.content.contains("busy notice")));
     }

@@ -41,7 +41,7 @@ async fn malformed_frames_get_stable_codes_and_nothing_stored_is_lost() {
     let app = spawn_app().await;
     let (mut ws, welcome) = app.hello(json!({"type":"hello"})).await;
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
-    exchange(&mut ws, "ok-1", "first message").await;
+    exchange(&mut ws, "ok-1", "hello there").await;
 
     let cases: Vec<(Message, &str)> = vec![
         (Message::text("{not json"), "invalid_json"),
@@ -85,17 +85,17 @@ async fn malformed_frames_get_stable_codes_and_nothing_stored_is_lost() {
         expect_error(&mut ws, code).await;
     }
     // The connection still works, and the earlier messages are intact.
-    let frames = exchange(&mut ws, "ok-2", "still there?").await;
+    let frames = exchange(&mut ws, "ok-2", "hi again").await;
     assert_eq!(frames[0]["seq"], 3);
     let stored = stored_messages(&app, &conversation).await;
     let texts: Vec<_> = stored.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(
         texts,
         [
-            "first message",
-            "You said: first message",
-            "still there?",
-            "You said: still there?"
+            "hello there",
+            "You said: hello there",
+            "hi again",
+            "You said: hi again"
         ]
     );
 }

@@ -47,7 +47,7 @@ async fn a_message_is_acknowledged_after_it_is_stored_then_answered_by_the_ai() 
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
     send(
         &mut ws,
-        json!({"type":"message","client_id":"m1","text":"Where is my parcel?"}),
+        json!({"type":"message","client_id":"m1","text":"Hello there!"}),
     )
     .await;
     let ack = recv(&mut ws).await;
@@ -55,7 +55,7 @@ async fn a_message_is_acknowledged_after_it_is_stored_then_answered_by_the_ai() 
     assert_eq!(ack["sender"], "customer");
     assert_eq!(ack["seq"], 1);
     assert_eq!(ack["client_id"], "m1");
-    assert_eq!(ack["text"], "Where is my parcel?");
+    assert_eq!(ack["text"], "Hello there!");
     let stored = stored_messages(&app, &conversation).await;
     assert_eq!(
         stored.first().map(|m| m.id.as_str()),
@@ -71,7 +71,7 @@ async fn a_message_is_acknowledged_after_it_is_stored_then_answered_by_the_ai() 
         .inspect(|f| assert_eq!(f["id"], reply["id"], "deltas carry the reply's id"))
         .map(|f| f["text"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(reply["text"], "You said: Where is my parcel?");
+    assert_eq!(reply["text"], "You said: Hello there!");
     assert_eq!(reply["text"].as_str(), Some(deltas.as_str()));
     assert_eq!(reply["seq"], 2);
     assert_eq!(stored_messages(&app, &conversation).await.len(), 2);
@@ -179,7 +179,7 @@ async fn the_first_delta_says_how_long_the_output_guard_held_the_reply_back() {
     });
     let app = spawn_app_with(Some(Arc::new(engine)), |_| {}).await;
     let (mut ws, _) = app.hello(json!({"type":"hello","locale":"en"})).await;
-    let frames = exchange(&mut ws, "q1", "Can I return a teapot?").await;
+    let frames = exchange(&mut ws, "q1", "Can you recommend a gift?").await;
     let deltas: Vec<_> = frames.iter().filter(|f| f["type"] == "delta").collect();
     assert!(deltas.len() > 1, "{frames:?}");
     assert!(

@@ -41,26 +41,24 @@ async fn a_verified_customer_asking_about_an_order_gets_only_that_order_and_a_wh
     let frames = exchange(&mut ws, "o1", "Where is my order A1001?").await;
     let reply = frames.last().expect("reply");
     assert_eq!(reply["sender"], "ai");
+    // Stated from the store, by the answer plan: the model is not asked.
+    assert_eq!(
+        reply["text"],
+        "Your order A1001 is shipped. The tracking number of your order A1001 is 1Z999AA10123456784."
+    );
+    assert!(seen.lock().expect("lock").is_empty(), "no prompt was built");
     assert_eq!(reply["why"]["purposes"], json!(["support"]));
     assert_eq!(reply["why"]["records"], json!(["order:A1001"]));
-    assert_eq!(reply["why"]["sources"], json!(["shop_policies"]));
-    let prompt = last_system_prompt(&seen);
+    assert_eq!(reply["why"]["answer"], "account");
+    assert_eq!(reply["why"]["citations"], json!(["order:A1001"]));
     assert!(
-        prompt.contains("Order A1001: status shipped, tracking number 1Z999AA10123456784"),
-        "{prompt}"
-    );
-    assert!(
-        !prompt.contains("A1002"),
+        !reply["text"].as_str().unwrap_or("").contains("A1002"),
         "minimization: only the order asked about"
     );
-    assert!(!prompt.contains("emma.johnson@example.com") && !prompt.contains("555 0101"));
-    assert!(
-        !prompt.contains("1988-04-12") && !prompt.contains("female"),
-        "protected attributes never reach the prompt"
-    );
 
-    // The same record is stored with the message.
-    let stored = stored_messages(&app, welcome["conversation_id"].as_str().expect("id")).await;
+    // The same record is stored with the message, and the read is audited.
+    let conversation = welcome["conversation_id"].as_str().expect("id");
+    let stored = stored_messages(&app, conversation).await;
     let stored_reply = stored
         .iter()
         .find(|m| m.id == reply["id"].as_str().unwrap_or_default())
@@ -75,7 +73,7 @@ async fn a_verified_customer_asking_about_an_order_gets_only_that_order_and_a_wh
     let record: WhyRecord = serde_json::from_value(reply["why"].clone()).expect("why");
     assert_eq!(
         explanation["text"],
-        explain(texts.get(Locale::En), Some(&record)).as_str()
+        explain(texts.get(Locale::En), Some(&record), &[]).as_str()
     );
     assert!(explanation["text"].as_str().unwrap_or("").contains("A1001"));
 }
@@ -98,11 +96,16 @@ async fn an_opted_out_customer_gets_no_personalization_in_the_prompt_or_the_why(
     );
     assert!(!prompt.contains("lactose"), "health data is protected");
 
-    // Support needs no consent: the customer's own order is still answered.
-    exchange(&mut ws, "r2", "Où est ma commande C3001 ?").await;
-    let prompt = last_system_prompt(&seen);
-    assert!(prompt.contains("Order C3001"), "{prompt}");
-    assert!(!prompt.contains("preferred categories") && !prompt.contains("Previously bought"));
+    // Support needs no consent: the customer's own order is still answered,
+    // from the store, with nothing but the order.
+    let frames = exchange(&mut ws, "r2", "Où est ma commande C3001 ?").await;
+    let reply = frames.last().expect("reply");
+    assert_eq!(
+        reply["text"],
+        "Votre commande C3001 est expédiée. Le numéro de suivi de votre commande C3001 est FR123456789."
+    );
+    assert_eq!(reply["why"]["purposes"], json!(["support"]));
+    assert_eq!(reply["why"]["fields"], json!(["orders"]));
 }
 
 #[tokio::test]
@@ -113,6 +116,15 @@ async fn anonymous_and_unverified_visitors_get_no_personal_data() {
     for hello in [json!({"type":"hello"}), forged] {
         let (mut ws, _) = app.hello(hello).await;
         let frames = exchange(&mut ws, "a1", "Where is my order A1001? Recommend me a tea").await;
+        let reply = frames.last().expect("reply");
+        assert_eq!(reply["why"]["purposes"], json!([]));
+        assert_eq!(reply["why"]["answer"], "sign_in");
+        let texts = Notices::builtin().expect("texts");
+        assert_eq!(
+            reply["text"],
+            texts.get(Locale::En).answers.sign_in.as_str()
+        );
+        let frames = exchange(&mut ws, "a2", "Can you recommend me a tea?").await;
         assert_eq!(frames.last().expect("reply")["why"]["purposes"], json!([]));
         let prompt = last_system_prompt(&seen);
         assert!(
@@ -205,7 +217,9 @@ fn protected_attributes_never_reach_the_prompt_under_any_purpose() {
     for purposes in [&all[..], &all[..1], &all[1..2], &all[2..]] {
         let context =
             ConsentedContext::assemble(&customer, &orders, &consents, purposes, &[], &policy);
-        let prompt = builder.build("English", &context, &[], &[]).expect("prompt")[0]
+        let prompt = builder
+            .build("English", &context, &[], &[])
+            .expect("prompt")[0]
             .content
             .clone();
         assert!(!prompt.contains("PROTECTED"), "{purposes:?}: {prompt}");
@@ -217,7 +231,9 @@ fn protected_attributes_never_reach_the_prompt_under_any_purpose() {
     }
     // With every purpose consented, the allowed fields do arrive (the check above is not vacuous).
     let context = ConsentedContext::assemble(&customer, &orders, &consents, &all, &[], &policy);
-    let prompt = builder.build("English", &context, &[], &[]).expect("prompt")[0]
+    let prompt = builder
+        .build("English", &context, &[], &[])
+        .expect("prompt")[0]
         .content
         .clone();
     assert!(

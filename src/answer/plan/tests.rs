@@ -35,8 +35,9 @@ fn delivery() -> Vec<Passage> {
     vec![Passage {
         id: "delivery".into(),
         title: "Delivery times".into(),
-        text: "Standard delivery takes 3-5 business days. Express delivery takes 1-2 business days."
-            .into(),
+        text:
+            "Standard delivery takes 3-5 business days. Express delivery takes 1-2 business days."
+                .into(),
         score: 0.8,
     }]
 }
