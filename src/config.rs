@@ -45,6 +45,8 @@ pub struct Settings {
     pub conformance_echo: bool,
     /// Data protection settings.
     pub privacy: PrivacySettings,
+    /// Knowledge-base retrieval settings (`[knowledge]`).
+    pub knowledge: crate::knowledge::KnowledgeSettings,
 }
 
 /// How long Candor keeps what customers said.
@@ -155,6 +157,7 @@ impl Default for Settings {
             limits: Default::default(),
             conformance_echo: false,
             privacy: PrivacySettings::default(),
+            knowledge: Default::default(),
         }
     }
 }

@@ -126,45 +126,20 @@ impl PromptBuilder {
     }
 }
 
-/// Words that mark a line as holding a credential, in the supported languages.
-const CREDENTIAL_WORDS: [&str; 14] = [
-    "password",
-    "passwd",
-    "api key",
-    "api_key",
-    "apikey",
-    "secret",
-    "token",
-    "credential",
-    "contraseña",
-    "mot de passe",
-    "passwort",
-    "senha",
-    "wachtwoord",
-    "private key",
-];
-
-/// The policies without any line that looks like it holds a credential:
-/// policies are not secret (the model may quote them), so credentials must
-/// never enter a prompt. Dropped lines are counted in the log, never shown.
+/// The policies without any line that holds a credential value (see
+/// [`super::credentials`]): policies are not secret (the model may quote
+/// them), so credentials must never enter a prompt. A line that only
+/// mentions a password is kept. Dropped lines are counted in the log,
+/// never shown.
 fn without_credentials(policies: &str) -> String {
-    let mut dropped = 0;
-    let kept: Vec<&str> = policies
-        .lines()
-        .filter(|line| {
-            let lower = line.to_lowercase();
-            let credential = CREDENTIAL_WORDS.iter().any(|w| lower.contains(w));
-            dropped += usize::from(credential);
-            !credential
-        })
-        .collect();
-    if dropped > 0 {
+    let filtered = super::credentials::without_credentials(policies);
+    if !filtered.dropped.is_empty() {
         tracing::warn!(
-            dropped,
-            "policy lines that look like credentials were left out of the prompt"
+            dropped = filtered.dropped.len(),
+            "policy lines that hold credentials were left out of the prompt"
         );
     }
-    kept.join("\n").trim().to_owned()
+    filtered.text
 }
 
 #[cfg(test)]
@@ -208,13 +183,17 @@ mod tests {
     }
 
     #[test]
-    fn credential_lines_never_reach_the_system_prompt() {
-        let policies = "Returns within 30 days.\nStaff wifi password: CANARY-71f3\nAPI key for the courier: CANARY-99\nWe ship to the EU.";
+    fn credential_values_never_reach_the_system_prompt_but_the_payment_line_does() {
+        let policies = "Returns within 30 days.\nStaff wifi password: CANARY-71f3\nAPI key for the courier: CANARY-99\ncourier hook: https://api.example/x?token=CANARY-5e\n- Payment: cards and bank transfer. We never ask for a password or a full card number in chat.\nWe ship to the EU.";
         let builder = PromptBuilder::new("{{ policies }}", policies, "Tea").expect("valid");
         let prompt = builder
             .system_prompt("English", &ConsentedContext::none())
             .expect("prompt");
-        assert_eq!(prompt, "Returns within 30 days.\nWe ship to the EU.");
+        assert_eq!(
+            prompt,
+            "Returns within 30 days.\n- Payment: cards and bank transfer. We never ask for a password or a full card number in chat.\nWe ship to the EU."
+        );
+        assert!(!prompt.contains("CANARY"));
     }
 
     #[test]

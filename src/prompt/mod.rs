@@ -2,5 +2,6 @@
 //! policies, disclosure rule) and the history as chat messages.
 
 mod builder;
+pub mod credentials;
 
 pub use builder::{PromptBuilder, PromptError};
