@@ -145,7 +145,8 @@ impl Knowledge {
             .into_iter()
             .filter(|t| !self.lexicon.is_stop_word(locale, t))
             .collect();
-        let hits = rank(entries, &terms, query.as_ref(), &self.settings);
+        let english = locale == Locale::En;
+        let hits = rank(entries, &terms, query.as_ref(), english, &self.settings);
         let scoring = score_start.elapsed();
         Retrieval {
             hits,
@@ -322,5 +323,185 @@ impl Knowledge {
             "knowledge-base files loaded"
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/kb_fixture");
+
+    /// A prompts folder holding a copy of the fixture's `kb/` files.
+    fn prompts(dir: &tempfile::TempDir) -> PathBuf {
+        let prompts = dir.path().join("prompts");
+        let kb = prompts.join("kb");
+        std::fs::create_dir_all(&kb).expect("mkdir");
+        for name in ["shop.md", "shop.es.md"] {
+            std::fs::copy(Path::new(FIXTURE).join(name), kb.join(name)).expect("copy");
+        }
+        prompts
+    }
+
+    async fn start(dir: &tempfile::TempDir) -> (Store, Arc<Knowledge>) {
+        let url = format!("sqlite://{}/kb.db", dir.path().display());
+        let store = Store::connect(&url).await.expect("store");
+        let settings = KnowledgeSettings {
+            model_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2"),
+            ..KnowledgeSettings::default()
+        };
+        let knowledge = Knowledge::start(store.clone(), &settings, &dir.path().join("prompts"))
+            .await
+            .expect("knowledge starts");
+        (store, knowledge)
+    }
+
+    fn ids(hits: &[Hit]) -> Vec<&str> {
+        hits.iter().map(|h| h.entry.id.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn file_entries_are_retrieved_in_the_question_s_locale() {
+        let dir = tempfile::tempdir().expect("dir");
+        prompts(&dir);
+        let (_, knowledge) = start(&dir).await;
+        let hits = knowledge.retrieve(Locale::En, "How long does standard delivery take?").await;
+        assert_eq!(ids(&hits).first(), Some(&"delivery"), "{hits:?}");
+        assert!(hits[0].semantic > 0.3 && hits[0].lexical > 0.3, "{hits:?}");
+        // A paraphrase without the entries' words: found by the embedding.
+        let hits = knowledge.retrieve(Locale::En, "how long until my parcel arrives").await;
+        assert!(matches!(ids(&hits)[..], ["shipping", "delivery", ..]), "{hits:?}");
+        assert_eq!(hits[0].lexical, 0.0);
+        assert!(hits[0].semantic > 0.5, "{hits:?}");
+        let hits = knowledge.retrieve(Locale::Es, "¿Cuánto tarda la entrega estándar?").await;
+        assert_eq!(ids(&hits).first(), Some(&"delivery.es"), "{hits:?}");
+        assert!(hits.iter().all(|h| h.entry.locale == Locale::Es));
+        let hits = knowledge.retrieve(Locale::Es, "¿Puedo devolver artículos sin usar?").await;
+        assert_eq!(ids(&hits).first(), Some(&"devoluciones-y-reembolsos.es"), "{hits:?}");
+        // German has no entries at all: English ones are searched.
+        let hits = knowledge.retrieve(Locale::De, "shipping DHL").await;
+        assert_eq!(ids(&hits).first(), Some(&"shipping"), "{hits:?}");
+        // Nothing relevant: below the threshold.
+        for question in ["What is the capital of France?", "Write me a poem about football"] {
+            let hits = knowledge.retrieve(Locale::En, question).await;
+            assert!(hits.is_empty(), "{question}: {hits:?}");
+        }
+        let payment = knowledge
+            .entry(&KbEntryId::parse("payment").expect("id"))
+            .expect("payment entry");
+        assert!(!payment.text.contains("CANARY"));
+        assert!(payment.text.contains("We never ask for a password"));
+    }
+
+    #[tokio::test]
+    async fn a_restart_keeps_unchanged_entries_and_applies_file_changes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let prompts = prompts(&dir);
+        let (store, first) = start(&dir).await;
+        let before = store.kb_entries().await.expect("entries");
+        let version = store.kb_version().await.expect("version");
+        assert_eq!(before.len(), 10);
+        drop(first);
+        let (_, _again) = start(&dir).await;
+        assert_eq!(store.kb_version().await.expect("version"), version, "nothing rewritten");
+
+        let shop = prompts.join("kb/shop.md");
+        let text = std::fs::read_to_string(&shop).expect("read");
+        let text = text.replace("3-5 business days", "2-4 business days");
+        let text = &text[..text.find("## Storing tea").expect("section")];
+        std::fs::write(&shop, text).expect("write");
+        let (_, knowledge) = start(&dir).await;
+        let after = store.kb_entries().await.expect("entries");
+        let updated = |id: &str, rows: &[StoredKbEntry]| {
+            rows.iter().find(|r| r.entry.id.as_str() == id).map(|r| r.entry.updated_at)
+        };
+        assert_eq!(after.len(), 9, "the removed section's entry is gone");
+        assert!(updated("storing-tea", &after).is_none());
+        assert_eq!(updated("shipping", &after), updated("shipping", &before));
+        assert!(updated("delivery", &after) > updated("delivery", &before));
+        let hits = knowledge.retrieve(Locale::En, "How long does standard delivery take?").await;
+        assert!(hits[0].entry.text.contains("2-4 business days"));
+    }
+
+    #[tokio::test]
+    async fn stale_embeddings_are_recomputed_at_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        prompts(&dir);
+        let (store, _) = start(&dir).await;
+        let url = format!("sqlite://{}/kb.db", dir.path().display());
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&url).await.expect("raw pool");
+        sqlx::query("UPDATE kb_entries SET embedding_model = 'older-model' WHERE id = 'shipping'")
+            .execute(&raw)
+            .await
+            .expect("update");
+        sqlx::query("UPDATE kb_entries SET embedding = NULL WHERE id = 'returns'")
+            .execute(&raw)
+            .await
+            .expect("update");
+        let (_, knowledge) = start(&dir).await;
+        for row in store.kb_entries().await.expect("entries") {
+            let (_, model) = row.embedding.expect("every entry has an embedding");
+            assert_eq!(model, MODEL_ID, "{}", row.entry.id);
+        }
+        let hits = knowledge.retrieve(Locale::En, "how long until my parcel arrives").await;
+        assert_eq!(ids(&hits).first(), Some(&"shipping"), "{hits:?}");
+        assert!(hits[0].cosine > 0.5, "{hits:?}");
+        let hits = knowledge.retrieve(Locale::En, "What is your return policy?").await;
+        assert_eq!(ids(&hits).first(), Some(&"returns"), "{hits:?}");
+        assert!(hits[0].cosine > 0.35, "{hits:?}");
+    }
+
+    #[tokio::test]
+    async fn a_write_by_another_instance_is_seen_by_the_next_retrieval() {
+        let dir = tempfile::tempdir().expect("dir");
+        prompts(&dir);
+        let (_, writer) = start(&dir).await;
+        let (_, reader) = start(&dir).await;
+        let question = "Do you offer gift wrapping?";
+        assert!(reader.retrieve(Locale::En, question).await.is_empty());
+        let id = KbEntryId::parse("gift-wrapping").expect("id");
+        let entry = NewKbEntry::new(
+            id.clone(),
+            "Gift wrapping",
+            "We gift-wrap any order for 3.00; add a note at checkout.",
+            Locale::En,
+            EntrySource::Api,
+        )
+        .expect("entry");
+        assert!(writer.put(&entry, "test").await.expect("put"));
+        let hits = reader.retrieve(Locale::En, question).await;
+        assert_eq!(ids(&hits).first(), Some(&"gift-wrapping"), "{hits:?}");
+        writer.delete(&id, "test").await.expect("delete");
+        assert!(reader.retrieve(Locale::En, question).await.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod calibration {
+    use super::*;
+
+    #[tokio::test]
+    #[ignore = "prints score distributions; run by hand"]
+    async fn print_scores() {
+        let dir = tempfile::tempdir().expect("dir");
+        let prompts = dir.path().join("prompts/kb");
+        std::fs::create_dir_all(&prompts).expect("mkdir");
+        for name in ["shop.md", "shop.es.md"] {
+            std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kb_fixture").join(name), prompts.join(name)).expect("copy");
+        }
+        let url = format!("sqlite://{}/kb.db", dir.path().display());
+        let store = Store::connect(&url).await.expect("store");
+        let settings = KnowledgeSettings { min_score: 0.0, max_hits: std::num::NonZeroUsize::new(3).expect("nz"), ..KnowledgeSettings::default() };
+        let k = Knowledge::start(store, &settings, &dir.path().join("prompts")).await.expect("start");
+        let questions = std::env::var("KB_QUESTIONS").unwrap_or_default();
+        for line in questions.lines().filter(|l| !l.trim().is_empty()) {
+            let (code, q) = line.split_once('|').expect("code|question");
+            let hits = k.retrieve(Locale::from_tag(Some(code)), q).await;
+            let shown: Vec<String> = hits.iter().map(|h| format!("{} s={:.2} lex={:.2} sem={:.2}", h.entry.id, h.score, h.lexical, h.semantic)).collect();
+            eprintln!("{q}\n    {}", shown.join(" | "));
+        }
     }
 }

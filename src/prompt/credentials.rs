@@ -45,7 +45,7 @@ fn rules() -> Option<&'static Rules> {
                 r"|(?:access |auth |api )?tokens?|credentials?|private key|login details",
                 r"|contraseñas?|claves?|mots? de passe|mdp|code secret|passw[oö]rt|kennwort|zugangsdaten",
                 r"|senhas?|palavra-passe|chave|wachtwoord|parola d'ordine)\b",
-                r"[^.:=\n]{0,40}?(?:\s*[:=]|\s(?:is|was|are|es|est|ist|è|é|era|=)\s*:?)",
+                r"[^.:=\n]{0,40}?(?:\s*[:=]|\s(?:is|was|are|es|est|ist|è|é|era)\b\s*:?)",
                 r#"\s*(["'`]?)([^\s"'`]+)(["'`]?)(.*)$"#,
             ))
             .ok()?;
