@@ -365,6 +365,14 @@ mod tests {
     }
 
     #[test]
+    fn the_knowledge_table_is_read_and_strict() {
+        let s: Settings = toml::from_str("[knowledge]\nmin_score = 0.4").expect("toml");
+        assert_eq!(s.knowledge.min_score, 0.4);
+        assert_eq!(Settings::default().knowledge.min_score, 0.25);
+        assert!(toml::from_str::<Settings>("[knowledge]\nmin = 1").is_err());
+    }
+
+    #[test]
     fn empty_secrets_are_refused() {
         let mut s = Settings::default();
         assert!(s.apply_env(vars(&[("CANDOR_ADMIN_TOKEN", " ")])).is_err());

@@ -48,7 +48,9 @@ pub struct Embedder {
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("texts", &self.texts.len()).finish()
+        f.debug_struct("Job")
+            .field("texts", &self.texts.len())
+            .finish()
     }
 }
 
@@ -157,8 +159,8 @@ impl MiniLm {
     fn load(dir: &Path) -> Result<Self, String> {
         let device = Device::Cpu;
         let weights_path = dir.join("model.safetensors");
-        let weights = std::fs::read(&weights_path)
-            .map_err(|e| format!("{}: {e}", weights_path.display()))?;
+        let weights =
+            std::fs::read(&weights_path).map_err(|e| format!("{}: {e}", weights_path.display()))?;
         let vb = VarBuilder::from_slice_safetensors(&weights, DType::F32, &device)
             .map_err(|e| e.to_string())?;
         let model = BertModel::load(vb, &minilm_config()).map_err(|e| e.to_string())?;
@@ -253,10 +255,9 @@ mod tests {
     /// pooled and L2-normalised, independently of candle.
     #[tokio::test]
     async fn embeddings_match_an_independent_reference() {
-        let reference: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/data/minilm_reference.json"
-        ))
-        .expect("reference json");
+        let reference: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/data/minilm_reference.json"))
+                .expect("reference json");
         let embedder = Embedder::shared(&model_dir()).expect("model loads");
         let sentences: Vec<String> = reference["sentences"]
             .as_array()
@@ -273,7 +274,10 @@ mod tests {
             let reference = Embedding::from_vec(expected[i].clone()).expect("valid");
             let cosine = single.cosine(&reference);
             assert!(cosine > 0.999, "sentence {i}: cosine {cosine}");
-            assert!(batched[i].cosine(&reference) > 0.999, "batched sentence {i}");
+            assert!(
+                batched[i].cosine(&reference) > 0.999,
+                "batched sentence {i}"
+            );
         }
         let between = batched[0].cosine(&batched[1]);
         let reference_between = Embedding::from_vec(expected[0].clone())
@@ -299,7 +303,11 @@ mod tests {
     #[ignore = "timing probe; run by hand"]
     async fn timing_probe() {
         let embedder = Embedder::shared(&model_dir()).expect("model loads");
-        for text in ["How long does standard delivery take?", "wheres my ordr", "What is your return policy for unused items that I bought last week?"] {
+        for text in [
+            "How long does standard delivery take?",
+            "wheres my ordr",
+            "What is your return policy for unused items that I bought last week?",
+        ] {
             let mut times = Vec::new();
             for _ in 0..20 {
                 let t = std::time::Instant::now();
@@ -312,6 +320,9 @@ mod tests {
         let texts: Vec<String> = (0..64).map(|i| format!("Entry {i}: orders ship within 2 business days and standard delivery takes 3-5 business days.")).collect();
         let t = std::time::Instant::now();
         embedder.embed_all(texts).await.expect("embeds");
-        eprintln!("64 entries batched: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "64 entries batched: {:.1} ms",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
     }
 }

@@ -288,7 +288,9 @@ pub(crate) mod tests {
         assert_eq!(lexical(&index, Locale::En, "retrun")[0].0, "returns");
         assert_eq!(lexical(&index, Locale::En, "delivry")[0].0, "delivery");
         // Short words are not corrected ("shop" is not "ship").
-        assert!(lexical(&index, Locale::En, "shop").iter().all(|(_, s)| *s == 0.0));
+        assert!(lexical(&index, Locale::En, "shop")
+            .iter()
+            .all(|(_, s)| *s == 0.0));
         assert!(one_edit_apart("retrun", "return"));
         assert!(one_edit_apart("polcy", "policy"));
         assert!(one_edit_apart("policyy", "policy"));

@@ -107,7 +107,10 @@ fn builtin(locale: Locale) -> Result<LocaleRules, KnowledgeError> {
         Locale::It => include_str!("../../prompts/kb_lexicon/it.toml"),
         Locale::Nl => include_str!("../../prompts/kb_lexicon/nl.toml"),
     };
-    LocaleRules::parse(&format!("built-in kb_lexicon/{}.toml", locale.code()), source)
+    LocaleRules::parse(
+        &format!("built-in kb_lexicon/{}.toml", locale.code()),
+        source,
+    )
 }
 
 impl LocaleRules {
@@ -233,7 +236,10 @@ mod tests {
         ] {
             assert_eq!(l.terms(Locale::En, a), l.terms(Locale::En, b), "{a} / {b}");
         }
-        assert_eq!(l.terms(Locale::En, "business address status"), ["business", "address", "status"]);
+        assert_eq!(
+            l.terms(Locale::En, "business address status"),
+            ["business", "address", "status"]
+        );
     }
 
     #[test]
@@ -253,7 +259,11 @@ mod tests {
         same(Locale::It, "spedizioni", "spedizione");
         same(Locale::Nl, "bestellingen", "bestelling");
         assert!(l.terms(Locale::Es, "¿Cuál es el plazo?").len() == 1);
-        assert!(l.terms(Locale::Fr, "Quel est le délai de livraison ?").len() == 2);
+        assert!(
+            l.terms(Locale::Fr, "Quel est le délai de livraison ?")
+                .len()
+                == 2
+        );
     }
 
     #[test]
@@ -275,7 +285,10 @@ mod tests {
         .expect("write");
         let l = Lexicon::load(dir.path()).expect("loads");
         assert_eq!(l.terms(Locale::En, "tea the ships"), ["the", "ships"]);
-        assert_eq!(l.terms(Locale::Es, "envíos"), lexicon().terms(Locale::Es, "envio"));
+        assert_eq!(
+            l.terms(Locale::Es, "envíos"),
+            lexicon().terms(Locale::Es, "envio")
+        );
         std::fs::write(dir.path().join("kb_lexicon/en.toml"), "steps = 3").expect("write");
         let error = Lexicon::load(dir.path()).expect_err("malformed");
         assert!(error.to_string().contains("en.toml"), "{error}");

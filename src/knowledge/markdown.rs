@@ -52,14 +52,20 @@ pub fn load_dir(dir: &Path) -> Result<Vec<NewKbEntry>, KnowledgeError> {
             source,
         })?;
         let label = path.display().to_string();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         for (entry, line) in parse_file(&label, name, &source)? {
             let here = format!("{label}:{line}");
             if let Some(first) = seen.insert(entry.id().clone(), here) {
                 return Err(file_error(
                     &label,
                     line,
-                    format!("duplicate entry id {:?} (first defined at {first})", entry.id().as_str()),
+                    format!(
+                        "duplicate entry id {:?} (first defined at {first})",
+                        entry.id().as_str()
+                    ),
                 ));
             }
             entries.push(entry);
@@ -125,7 +131,10 @@ impl Section<'_> {
             body = &body[1..];
         }
         let mut locale = file_locale;
-        if let Some((line, code)) = body.first().and_then(|(n, l)| locale_comment(l).map(|c| (*n, c))) {
+        if let Some((line, code)) = body
+            .first()
+            .and_then(|(n, l)| locale_comment(l).map(|c| (*n, c)))
+        {
             locale = parse_locale(code)
                 .filter(|l| l.code() == code)
                 .ok_or_else(|| file_error(label, line, format!("unknown locale {code:?}")))?;
@@ -172,7 +181,11 @@ fn split_heading(heading: &str) -> (&str, Option<&str>) {
 
 /// The code of a `<!-- locale: xx -->` line.
 fn locale_comment(line: &str) -> Option<&str> {
-    let inner = line.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();
+    let inner = line
+        .trim()
+        .strip_prefix("<!--")?
+        .strip_suffix("-->")?
+        .trim();
     let code = inner.strip_prefix("locale:")?.trim();
     (!code.is_empty()).then_some(code)
 }
@@ -229,7 +242,9 @@ mod tests {
     }
 
     fn error(name: &str, source: &str) -> String {
-        parse_file(name, name, source).expect_err("fails").to_string()
+        parse_file(name, name, source)
+            .expect_err("fails")
+            .to_string()
     }
 
     #[test]
@@ -242,7 +257,10 @@ mod tests {
         let (returns, line) = &entries[0];
         assert_eq!((returns.id().as_str(), *line), ("returns", 4));
         assert_eq!(returns.title(), "Returns");
-        assert_eq!(returns.text(), "Unused items: 30 days.\n\n### Details\nFull refund.");
+        assert_eq!(
+            returns.text(),
+            "Unused items: 30 days.\n\n### Details\nFull refund."
+        );
         assert_eq!(returns.locale(), Locale::En);
         assert_eq!(entries[1].0.id().as_str(), "support-hours");
         assert_eq!(entries[1].0.text(), "Mon-Fri 9-17.");
@@ -254,7 +272,10 @@ mod tests {
             "shop.es.md",
             "## Envíos y entregas\nTres días.\n## Retours\n<!-- locale: fr -->\n30 jours.\n## Devoluciones {#returns.es}\n30 días.\n",
         );
-        let ids: Vec<_> = entries.iter().map(|(e, _)| (e.id().as_str(), e.locale())).collect();
+        let ids: Vec<_> = entries
+            .iter()
+            .map(|(e, _)| (e.id().as_str(), e.locale()))
+            .collect();
         assert_eq!(
             ids,
             [
@@ -268,7 +289,10 @@ mod tests {
 
     #[test]
     fn slugs_are_ascii_lowercase_words() {
-        assert_eq!(slug("Größe & Gewicht — Überblick"), "grosse-gewicht-uberblick");
+        assert_eq!(
+            slug("Größe & Gewicht — Überblick"),
+            "grosse-gewicht-uberblick"
+        );
         assert_eq!(slug("  ¿Cuánto tarda?  "), "cuanto-tarda");
         assert_eq!(slug("¿?"), "");
     }
@@ -303,7 +327,9 @@ mod tests {
         let entries = parse("x.md", "## A\n```\n## not a heading\n```\n");
         assert_eq!(entries.len(), 1);
         assert!(entries[0].0.text().contains("## not a heading"));
-        assert!(load_dir(Path::new("/nonexistent/kb")).expect("ok").is_empty());
+        assert!(load_dir(Path::new("/nonexistent/kb"))
+            .expect("ok")
+            .is_empty());
     }
 
     #[test]

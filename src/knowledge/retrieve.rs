@@ -96,7 +96,9 @@ mod tests {
         };
         let index = shop();
         let (_, entries) = index.for_locale(Locale::En).expect("entries");
-        let terms = Lexicon::builtin().expect("lexicon").terms(Locale::En, question);
+        let terms = Lexicon::builtin()
+            .expect("lexicon")
+            .terms(Locale::En, question);
         rank(entries, &terms, None, true, &settings)
             .into_iter()
             .map(|h| (h.entry.id.to_string(), h.score))

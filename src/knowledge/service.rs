@@ -167,6 +167,12 @@ impl Knowledge {
         vectors.pop().ok_or(KnowledgeError::Stopped)
     }
 
+    /// The sentence embeddings of `texts`, in order, computed together
+    /// (cheaper than one by one), waiting for the model when it is busy.
+    pub async fn embed_batch(&self, texts: Vec<String>) -> Result<Vec<Embedding>, KnowledgeError> {
+        self.embedder.embed_all(texts).await
+    }
+
     /// The lexical terms of `text` in `locale` (folded, stop words dropped,
     /// stemmed), as BM25 sees them.
     pub fn terms(&self, locale: Locale, text: &str) -> Vec<String> {
@@ -367,24 +373,42 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         prompts(&dir);
         let (_, knowledge) = start(&dir).await;
-        let hits = knowledge.retrieve(Locale::En, "How long does standard delivery take?").await;
+        let hits = knowledge
+            .retrieve(Locale::En, "How long does standard delivery take?")
+            .await;
         assert_eq!(ids(&hits).first(), Some(&"delivery"), "{hits:?}");
         assert!(hits[0].semantic > 0.3 && hits[0].lexical > 0.3, "{hits:?}");
         // A paraphrase without the entries' words: found by the embedding.
-        let hits = knowledge.retrieve(Locale::En, "how long until my parcel arrives").await;
-        assert!(matches!(ids(&hits)[..], ["shipping", "delivery", ..]), "{hits:?}");
+        let hits = knowledge
+            .retrieve(Locale::En, "how long until my parcel arrives")
+            .await;
+        assert!(
+            matches!(ids(&hits)[..], ["shipping", "delivery", ..]),
+            "{hits:?}"
+        );
         assert_eq!(hits[0].lexical, 0.0);
         assert!(hits[0].semantic > 0.5, "{hits:?}");
-        let hits = knowledge.retrieve(Locale::Es, "¿Cuánto tarda la entrega estándar?").await;
+        let hits = knowledge
+            .retrieve(Locale::Es, "¿Cuánto tarda la entrega estándar?")
+            .await;
         assert_eq!(ids(&hits).first(), Some(&"delivery.es"), "{hits:?}");
         assert!(hits.iter().all(|h| h.entry.locale == Locale::Es));
-        let hits = knowledge.retrieve(Locale::Es, "¿Puedo devolver artículos sin usar?").await;
-        assert_eq!(ids(&hits).first(), Some(&"devoluciones-y-reembolsos.es"), "{hits:?}");
+        let hits = knowledge
+            .retrieve(Locale::Es, "¿Puedo devolver artículos sin usar?")
+            .await;
+        assert_eq!(
+            ids(&hits).first(),
+            Some(&"devoluciones-y-reembolsos.es"),
+            "{hits:?}"
+        );
         // German has no entries at all: English ones are searched.
         let hits = knowledge.retrieve(Locale::De, "shipping DHL").await;
         assert_eq!(ids(&hits).first(), Some(&"shipping"), "{hits:?}");
         // Nothing relevant: below the threshold.
-        for question in ["What is the capital of France?", "Write me a poem about football"] {
+        for question in [
+            "What is the capital of France?",
+            "Write me a poem about football",
+        ] {
             let hits = knowledge.retrieve(Locale::En, question).await;
             assert!(hits.is_empty(), "{question}: {hits:?}");
         }
@@ -405,7 +429,11 @@ mod tests {
         assert_eq!(before.len(), 10);
         drop(first);
         let (_, _again) = start(&dir).await;
-        assert_eq!(store.kb_version().await.expect("version"), version, "nothing rewritten");
+        assert_eq!(
+            store.kb_version().await.expect("version"),
+            version,
+            "nothing rewritten"
+        );
 
         let shop = prompts.join("kb/shop.md");
         let text = std::fs::read_to_string(&shop).expect("read");
@@ -415,13 +443,17 @@ mod tests {
         let (_, knowledge) = start(&dir).await;
         let after = store.kb_entries().await.expect("entries");
         let updated = |id: &str, rows: &[StoredKbEntry]| {
-            rows.iter().find(|r| r.entry.id.as_str() == id).map(|r| r.entry.updated_at)
+            rows.iter()
+                .find(|r| r.entry.id.as_str() == id)
+                .map(|r| r.entry.updated_at)
         };
         assert_eq!(after.len(), 9, "the removed section's entry is gone");
         assert!(updated("storing-tea", &after).is_none());
         assert_eq!(updated("shipping", &after), updated("shipping", &before));
         assert!(updated("delivery", &after) > updated("delivery", &before));
-        let hits = knowledge.retrieve(Locale::En, "How long does standard delivery take?").await;
+        let hits = knowledge
+            .retrieve(Locale::En, "How long does standard delivery take?")
+            .await;
         assert!(hits[0].entry.text.contains("2-4 business days"));
     }
 
@@ -446,10 +478,14 @@ mod tests {
             let (_, model) = row.embedding.expect("every entry has an embedding");
             assert_eq!(model, MODEL_ID, "{}", row.entry.id);
         }
-        let hits = knowledge.retrieve(Locale::En, "how long until my parcel arrives").await;
+        let hits = knowledge
+            .retrieve(Locale::En, "how long until my parcel arrives")
+            .await;
         assert_eq!(ids(&hits).first(), Some(&"shipping"), "{hits:?}");
         assert!(hits[0].cosine > 0.5, "{hits:?}");
-        let hits = knowledge.retrieve(Locale::En, "What is your return policy?").await;
+        let hits = knowledge
+            .retrieve(Locale::En, "What is your return policy?")
+            .await;
         assert_eq!(ids(&hits).first(), Some(&"returns"), "{hits:?}");
         assert!(hits[0].cosine > 0.35, "{hits:?}");
     }
@@ -490,17 +526,37 @@ mod calibration {
         let prompts = dir.path().join("prompts/kb");
         std::fs::create_dir_all(&prompts).expect("mkdir");
         for name in ["shop.md", "shop.es.md"] {
-            std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kb_fixture").join(name), prompts.join(name)).expect("copy");
+            std::fs::copy(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/data/kb_fixture")
+                    .join(name),
+                prompts.join(name),
+            )
+            .expect("copy");
         }
         let url = format!("sqlite://{}/kb.db", dir.path().display());
         let store = Store::connect(&url).await.expect("store");
-        let settings = KnowledgeSettings { min_score: 0.0, max_hits: std::num::NonZeroUsize::new(3).expect("nz"), ..KnowledgeSettings::default() };
-        let k = Knowledge::start(store, &settings, &dir.path().join("prompts")).await.expect("start");
+        let settings = KnowledgeSettings {
+            min_score: 0.0,
+            max_hits: std::num::NonZeroUsize::new(3).expect("nz"),
+            ..KnowledgeSettings::default()
+        };
+        let k = Knowledge::start(store, &settings, &dir.path().join("prompts"))
+            .await
+            .expect("start");
         let questions = std::env::var("KB_QUESTIONS").unwrap_or_default();
         for line in questions.lines().filter(|l| !l.trim().is_empty()) {
             let (code, q) = line.split_once('|').expect("code|question");
             let hits = k.retrieve(Locale::from_tag(Some(code)), q).await;
-            let shown: Vec<String> = hits.iter().map(|h| format!("{} s={:.2} lex={:.2} sem={:.2}", h.entry.id, h.score, h.lexical, h.semantic)).collect();
+            let shown: Vec<String> = hits
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} s={:.2} lex={:.2} sem={:.2}",
+                        h.entry.id, h.score, h.lexical, h.semantic
+                    )
+                })
+                .collect();
             eprintln!("{q}\n    {}", shown.join(" | "));
         }
     }

@@ -85,8 +85,8 @@ fn looks_secret(value: &str, rest: &str) -> bool {
     }
     let digit = value.chars().any(|c| c.is_ascii_digit());
     let symbol = value.chars().any(|c| "-_!@#$%^&*+=/\\~|".contains(c));
-    let inner_capital = value.chars().skip(1).any(char::is_uppercase)
-        && value.chars().any(char::is_lowercase);
+    let inner_capital =
+        value.chars().skip(1).any(char::is_uppercase) && value.chars().any(char::is_lowercase);
     let last_word = rest.trim().chars().all(|c| !c.is_alphanumeric());
     digit || symbol || inner_capital || last_word
 }

@@ -41,7 +41,10 @@ fn api_error(error: KnowledgeError) -> ApiError {
 impl EntryBody {
     fn into_new_entry(self, id: KbEntryId) -> Result<NewKbEntry, ApiError> {
         let locale = parse_locale(&self.locale).ok_or_else(|| {
-            ApiError::invalid("invalid_locale", "locale must be one of en es fr de pt it nl")
+            ApiError::invalid(
+                "invalid_locale",
+                "locale must be one of en es fr de pt it nl",
+            )
         })?;
         let entry = NewKbEntry::new(id, &self.title, &self.text, locale, EntrySource::Api)
             .map_err(|e| match e {
@@ -73,7 +76,11 @@ pub async fn put_entry(
 ) -> Result<HttpResponse, ApiError> {
     let id = entry_id(&path)?;
     let entry = body.into_inner().into_new_entry(id.clone())?;
-    let created = state.knowledge.put(&entry, "admin").await.map_err(api_error)?;
+    let created = state
+        .knowledge
+        .put(&entry, "admin")
+        .await
+        .map_err(api_error)?;
     let mut response = if created {
         HttpResponse::Created()
     } else {
@@ -89,7 +96,11 @@ pub async fn delete_entry(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = entry_id(&path)?;
-    state.knowledge.delete(&id, "admin").await.map_err(api_error)?;
+    state
+        .knowledge
+        .delete(&id, "admin")
+        .await
+        .map_err(api_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "id": id, "deleted": true })))
 }
 
