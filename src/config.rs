@@ -47,6 +47,8 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     /// Answer-plan thresholds (`[answers]`).
     pub answers: crate::answer::AnswerSettings,
+    /// Knowledge-base retrieval settings (`[knowledge]`).
+    pub knowledge: crate::knowledge::KnowledgeSettings,
 }
 
 /// How long Candor keeps what customers said.
@@ -158,6 +160,7 @@ impl Default for Settings {
             conformance_echo: false,
             privacy: PrivacySettings::default(),
             answers: Default::default(),
+            knowledge: Default::default(),
         }
     }
 }
@@ -362,6 +365,14 @@ mod tests {
         let s: Settings = toml::from_str("[privacy]\nretention_days = 0").expect("toml");
         assert_eq!(s.privacy.retention_days, 0);
         assert!(toml::from_str::<Settings>("[privacy]\nretention = 3").is_err());
+    }
+
+    #[test]
+    fn the_knowledge_table_is_read_and_strict() {
+        let s: Settings = toml::from_str("[knowledge]\nmin_score = 0.4").expect("toml");
+        assert_eq!(s.knowledge.min_score, 0.4);
+        assert_eq!(Settings::default().knowledge.min_score, 0.25);
+        assert!(toml::from_str::<Settings>("[knowledge]\nmin = 1").is_err());
     }
 
     #[test]

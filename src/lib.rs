@@ -14,6 +14,7 @@ pub mod engine;
 pub mod gateway;
 pub mod guard;
 pub mod handoff;
+pub mod knowledge;
 pub mod personalization;
 pub mod privacy;
 pub mod prompt;

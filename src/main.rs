@@ -56,6 +56,9 @@ async fn main() -> ExitCode {
         Command::Bench(bench) => match bench.mode {
             None => candor::bench::run(&bench.decode).map_err(|e| e.to_string()),
             Some(candor::bench::BenchMode::Load(args)) => load_bench(&args).await,
+            Some(candor::bench::BenchMode::Retrieval(args)) => {
+                candor::bench::run_retrieval(&args).await.map(|_| ())
+            }
         },
         Command::Redteam(args) => redteam(&args).await,
         Command::Audit(AuditCommand::Fairness(args)) => {

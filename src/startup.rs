@@ -8,7 +8,7 @@ use actix_web::{dev::Server, web, App, HttpServer};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::answer::{AccountLexicon, Answers, LexiconError, NoKnowledge};
+use crate::answer::{AccountLexicon, Answers, LexiconError, ShopKnowledge};
 use crate::config::Settings;
 use crate::conversation::{
     unattended_watch_task, ConversationService, HandoffPolicy, ServiceParts,
@@ -19,6 +19,7 @@ use crate::gateway::{AllowedOrigins, ClientLimits, WidgetSigner};
 use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{NoticeError, Notices};
 use crate::handoff::{BusinessHours, HoursError};
+use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::personalization::{
     FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
 };
@@ -39,12 +40,19 @@ pub struct AppState {
     pub model_description: String,
     /// Per-IP connection and message limits.
     pub client_limits: ClientLimits,
+    /// The shop's knowledge base (entries, embeddings, retrieval).
+    pub knowledge: Arc<Knowledge>,
 }
 
 impl AppState {
     /// The conversation layer.
     pub fn conversations(&self) -> &Arc<ConversationService> {
         &self.socket_context.conversations
+    }
+
+    /// The knowledge base.
+    pub fn knowledge(&self) -> &Arc<Knowledge> {
+        &self.knowledge
     }
 }
 
@@ -69,6 +77,9 @@ pub enum StartupError {
     /// The handoff phrase lists are malformed.
     #[error("handoff phrases: {0}")]
     Phrases(#[from] PhraseError),
+    /// The knowledge base could not be loaded (files, lexicon, embedding model).
+    #[error("knowledge base: {0}")]
+    Knowledge(#[from] KnowledgeError),
     /// The personalization allow-lists are invalid.
     #[error("personalization: {0}")]
     Policy(#[from] PolicyError),
@@ -104,6 +115,7 @@ pub struct Application {
     admin_token: SecretString,
     widget_secret: SecretString,
     store: Store,
+    knowledge: Arc<Knowledge>,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -114,6 +126,8 @@ impl Application {
         if options.load_demo {
             demo::load(&store).await?;
         }
+        let knowledge =
+            Knowledge::start(store.clone(), &settings.knowledge, &settings.prompts_dir).await?;
         let notices = Notices::load(&settings.prompts_dir)?;
         let prompts = PromptBuilder::load(&settings.prompts_dir, &settings.shop_name)?;
         let engine: Arc<dyn Generator> = match options.engine {
@@ -148,7 +162,7 @@ impl Application {
             },
             answers: Answers {
                 lexicon: AccountLexicon::load(&settings.prompts_dir)?,
-                knowledge: Arc::new(NoKnowledge),
+                knowledge: Arc::clone(&knowledge) as Arc<dyn ShopKnowledge>,
                 settings: settings.answers.clone(),
             },
             handoff: HandoffPolicy {
@@ -170,6 +184,7 @@ impl Application {
             },
             model_description,
             client_limits: ClientLimits::new(settings.limits.clone()),
+            knowledge: Arc::clone(&knowledge),
         });
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),
@@ -215,6 +230,7 @@ impl Application {
             admin_token,
             widget_secret,
             store,
+            knowledge,
             background: vec![watch, retention],
         })
     }
@@ -237,6 +253,11 @@ impl Application {
     /// The store (tests inspect it directly).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The knowledge base (tests retrieve from it directly).
+    pub fn knowledge(&self) -> &Arc<Knowledge> {
+        &self.knowledge
     }
 
     /// A handle that stops the server gracefully.

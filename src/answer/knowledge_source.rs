@@ -30,3 +30,28 @@ impl ShopKnowledge for NoKnowledge {
         Box::pin(async { None })
     }
 }
+
+/// The shop's knowledge base in the store, with hybrid retrieval.
+impl ShopKnowledge for crate::knowledge::Knowledge {
+    fn passages<'a>(&'a self, locale: Locale, question: &'a str) -> BoxFuture<'a, Vec<Passage>> {
+        Box::pin(async move {
+            self.retrieve(locale, question)
+                .await
+                .into_iter()
+                .map(|hit| Passage {
+                    id: hit.entry.id.to_string(),
+                    title: hit.entry.title.clone(),
+                    text: hit.entry.text.clone(),
+                    score: hit.score,
+                })
+                .collect()
+        })
+    }
+
+    fn title<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let id = crate::knowledge::KbEntryId::parse(id).ok()?;
+            self.entry(&id).map(|entry| entry.title.clone())
+        })
+    }
+}

@@ -6,6 +6,8 @@
 //!   conversations against a running server, Candor's chat socket or
 //!   llama.cpp's `llama-server`, reporting time to first token, reply
 //!   latency and throughput (`scripts/bench_vs_llama.py` compares the two).
+//! - `candor bench retrieval` ([`run_retrieval`]): knowledge-base retrieval
+//!   time over 2,000 synthetic entries (question embedding, scoring, total).
 
 mod candor_client;
 mod decode;
@@ -13,6 +15,7 @@ mod error;
 mod llama_client;
 mod load_cli;
 mod report;
+mod retrieval;
 mod runner;
 mod scripts;
 mod sse;
@@ -23,6 +26,7 @@ pub use decode::{run, BenchArgs, BenchImplementation, BenchWeights};
 pub use error::LoadError;
 pub use load_cli::{anonymous_system_prompt, run_cli as run_load_cli, LoadArgs, TargetKind};
 pub use report::{LoadReport, LoadSummary, Percentiles, TokenSource, TurnRecord};
+pub use retrieval::{run_retrieval, RetrievalArgs, RetrievalReport};
 pub use runner::{run_load, LoadPlan, LoadTarget};
 pub use scripts::{customer_message, script_for, CustomerScript, CUSTOMER_SCRIPTS};
 pub use tokens::TokenCounter;
@@ -45,4 +49,7 @@ pub enum BenchMode {
     /// Concurrent scripted conversations against a running server (Candor or
     /// llama-server): time to first token, reply latency, tokens/s.
     Load(LoadArgs),
+    /// Knowledge-base retrieval time over synthetic entries (p50/p95 of
+    /// question embedding, scoring and total).
+    Retrieval(RetrievalArgs),
 }

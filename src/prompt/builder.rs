@@ -133,47 +133,6 @@ impl PromptBuilder {
     }
 }
 
-/// Words that mark a line as holding a credential, in the supported languages.
-const CREDENTIAL_WORDS: [&str; 14] = [
-    "password",
-    "passwd",
-    "api key",
-    "api_key",
-    "apikey",
-    "secret",
-    "token",
-    "credential",
-    "contraseña",
-    "mot de passe",
-    "passwort",
-    "senha",
-    "wachtwoord",
-    "private key",
-];
-
-/// The policies without any line that looks like it holds a credential:
-/// policies are not secret (the model may quote them), so credentials must
-/// never enter a prompt. Dropped lines are counted in the log, never shown.
-pub fn without_credentials(policies: &str) -> String {
-    let mut dropped = 0;
-    let kept: Vec<&str> = policies
-        .lines()
-        .filter(|line| {
-            let lower = line.to_lowercase();
-            let credential = CREDENTIAL_WORDS.iter().any(|w| lower.contains(w));
-            dropped += usize::from(credential);
-            !credential
-        })
-        .collect();
-    if dropped > 0 {
-        tracing::warn!(
-            dropped,
-            "policy lines that look like credentials were left out of the prompt"
-        );
-    }
-    kept.join("\n").trim().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,15 +177,6 @@ mod tests {
         );
         assert_eq!(messages[1].content, "hi\nanyone?");
         assert!(!messages.iter().any(|m| m.content.contains("busy notice")));
-    }
-
-    #[test]
-    fn credential_lines_never_reach_the_system_prompt() {
-        let policies = "Returns within 30 days.\nStaff wifi password: CANARY-71f3\nAPI key for the courier: CANARY-99\nWe ship to the EU.";
-        assert_eq!(
-            without_credentials(policies),
-            "Returns within 30 days.\nWe ship to the EU."
-        );
     }
 
     #[test]

@@ -3,5 +3,7 @@
 //! context) and the history as chat messages.
 
 mod builder;
+pub mod credentials;
 
-pub use builder::{without_credentials, PromptBuilder, PromptError, ShopFact};
+pub use builder::{PromptBuilder, PromptError, ShopFact};
+pub use credentials::without_credentials;

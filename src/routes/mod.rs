@@ -59,7 +59,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/customers/{id}/orders/{order_id}",
                     web::put().to(admin::orders::put_order),
-                ),
+                )
+                .route("/kb", web::get().to(admin::kb::list_entries))
+                .route("/kb/{entry_id}", web::put().to(admin::kb::put_entry))
+                .route("/kb/{entry_id}", web::delete().to(admin::kb::delete_entry)),
         )
         .service(
             web::scope("/v1/privacy")

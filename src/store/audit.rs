@@ -28,6 +28,10 @@ pub enum AuditCode {
     CustomerErased,
     /// Conversations past the retention period were deleted.
     RetentionPurged,
+    /// A knowledge-base entry was created or replaced (detail: entry id).
+    KbEntryWritten,
+    /// A knowledge-base entry was deleted (detail: entry id).
+    KbEntryDeleted,
 }
 
 impl AuditCode {
@@ -44,6 +48,8 @@ impl AuditCode {
             AuditCode::CustomerExported => "customer_exported",
             AuditCode::CustomerErased => "customer_erased",
             AuditCode::RetentionPurged => "retention_purged",
+            AuditCode::KbEntryWritten => "kb_entry_written",
+            AuditCode::KbEntryDeleted => "kb_entry_deleted",
         }
     }
 }
@@ -110,6 +116,8 @@ mod tests {
             ),
             (AuditCode::CustomerExported, "customer_exported"),
             (AuditCode::CustomerErased, "customer_erased"),
+            (AuditCode::KbEntryWritten, "kb_entry_written"),
+            (AuditCode::KbEntryDeleted, "kb_entry_deleted"),
             (AuditCode::RetentionPurged, "retention_purged"),
         ];
         for (code, stored) in codes {

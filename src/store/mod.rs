@@ -1,5 +1,5 @@
 //! The store: the single source of truth for customers, orders, consents,
-//! conversations, messages and audit events.
+//! conversations, messages, knowledge-base entries and audit events.
 //!
 //! One implementation serves SQLite and PostgreSQL: queries are runtime
 //! `query_as().bind()` over `sqlx::Any`, with `$N` placeholders (which both
@@ -14,6 +14,7 @@ mod customers;
 pub mod demo;
 mod error;
 mod handoff;
+mod kb;
 mod messages;
 mod privacy;
 
@@ -23,6 +24,7 @@ pub use conversations::{ConversationRecord, ConversationState};
 pub use customers::{CustomerRecord, NewCustomer, NewOrder, OrderItem, OrderRecord};
 pub use error::StoreError;
 pub use handoff::{HandoffEvent, QueueEntry};
+pub use kb::StoredKbEntry;
 pub use messages::{AppendOutcome, NewMessage, Sender, StoredMessage};
 pub use privacy::{
     AuditEntry, ConsentEntry, ConversationEntry, CustomerData, CustomerProfile, ErasureCounts,

@@ -10,6 +10,7 @@ mod fairness;
 mod frames;
 mod handoff;
 mod helpers;
+mod knowledge;
 mod limits;
 mod load_bench;
 mod log_scan;

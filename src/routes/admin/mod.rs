@@ -1,5 +1,7 @@
-//! `/v1/admin/*`: the shop's own systems push customers and orders.
+//! `/v1/admin/*`: the shop's own systems push customers, orders and
+//! knowledge-base entries.
 
 pub mod agents;
 pub mod customers;
+pub mod kb;
 pub mod orders;
