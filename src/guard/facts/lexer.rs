@@ -26,8 +26,12 @@ pub(crate) struct Token {
 pub(crate) enum Tok {
     /// A number written in digits (or spelled out, once composed).
     Num(Num),
-    /// A word: folded (lowercase, no accents) and lowercase with accents.
-    Word { folded: String, lower: String },
+    /// A word: folded (lowercase, no accents), and lowercase with accents
+    /// where that differs.
+    Word {
+        folded: String,
+        lower: Option<String>,
+    },
     /// Any other character that is not whitespace.
     Sym(char),
 }
@@ -56,7 +60,10 @@ impl Tok {
     /// the lowercase word), or the symbol.
     pub(crate) fn key(&self, accents: bool) -> Option<KeyRef<'_>> {
         match self {
-            Tok::Word { folded, lower } => Some(KeyRef::Word(if accents { lower } else { folded })),
+            Tok::Word { folded, lower } => Some(KeyRef::Word(match (accents, lower) {
+                (true, Some(lower)) => lower,
+                _ => folded,
+            })),
             Tok::Sym(c) => Some(KeyRef::Sym(*c)),
             Tok::Num(_) => None,
         }
@@ -72,6 +79,9 @@ pub(crate) enum KeyRef<'a> {
 
 /// Lowercase, accents stripped, `ß` as `ss`, typographic apostrophes plain.
 pub(crate) fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     word.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -86,6 +96,15 @@ pub(crate) fn lower(word: &str) -> String {
         .flat_map(char::to_lowercase)
         .map(|c| if c == '’' { '\'' } else { c })
         .collect()
+}
+
+/// A word token: folded, and lowercase with accents if different.
+pub(crate) fn word_kind(word: &str) -> Tok {
+    let folded = fold(word);
+    let lower = (!word.is_ascii())
+        .then(|| lower(word))
+        .filter(|l| *l != folded);
+    Tok::Word { folded, lower }
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -136,10 +155,7 @@ pub(crate) fn lex(text: &str, space_thousands: bool) -> Vec<Token> {
             tokens.push(Token {
                 span: start..end,
                 glued,
-                kind: Tok::Word {
-                    folded: fold(word),
-                    lower: lower(word),
-                },
+                kind: word_kind(word),
             });
         } else {
             iter.next();
@@ -258,7 +274,7 @@ fn interpret(groups: &[&str], seps: &[char]) -> Vec<Dec> {
             Vec::new()
         };
     }
-    if others.iter().any(|s| *s == last) {
+    if others.contains(&last) {
         // "1,234,567": the same mark throughout groups thousands.
         return if thousands(groups) && tail[0].len() == 3 {
             Dec::parse(&all, "").into_iter().collect()
@@ -320,14 +336,20 @@ mod tests {
         let kinds: Vec<String> = tokens
             .iter()
             .map(|t| match &t.kind {
-                Tok::Word { folded, lower } => format!("{folded}/{lower}"),
+                Tok::Word { folded, lower } => format!("{folded}/{lower:?}"),
                 Tok::Num(n) => format!("{:?}", n.plain),
                 Tok::Sym(c) => c.to_string(),
             })
             .collect();
         assert_eq!(
             kinds,
-            ["livre/livré", "Some(100)", "g/g", ",", "o'clock/o'clock"]
+            [
+                "livre/Some(\"livré\")",
+                "Some(100)",
+                "g/None",
+                ",",
+                "o'clock/None"
+            ]
         );
         assert!(tokens[2].glued && !tokens[1].glued);
     }

@@ -30,6 +30,7 @@ mod lexer;
 mod read;
 mod sheet;
 mod spans;
+mod table;
 mod value;
 mod vocabulary;
 mod words;

@@ -30,44 +30,59 @@ fn url() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     regex(
         &RE,
-        r#"(?i)\b(?:https?://|www\.)[^\s<>"'()\[\]]+|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|net|org|shop|store|info|io|eu|de|es|fr|pt|it|nl|be|ch|at|co|uk|us|br|mx|ar)\b(?:/[^\s<>"'()\[\]]*)?"#,
+        r#"(?i)(?-u:\b)(?:https?://|www\.)[^\s<>"'()\[\]]+|(?-u:\b)(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|net|org|shop|store|info|io|eu|de|es|fr|pt|it|nl|be|ch|at|co|uk|us|br|mx|ar)(?-u:\b)(?:/[^\s<>"'()\[\]]*)?"#,
     )
 }
 
 fn iso_date() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    regex(&RE, r"\b(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})\b")
+    regex(
+        &RE,
+        r"(?-u:\b)([0-9]{4})([-/.])([0-9]{1,2})([-/.])([0-9]{1,2})(?-u:\b)",
+    )
 }
 
 fn numeric_date() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    regex(&RE, r"\b(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}|\d{2})\b")
+    regex(
+        &RE,
+        r"(?-u:\b)([0-9]{1,2})([-/.])([0-9]{1,2})([-/.])([0-9]{4}|[0-9]{2})(?-u:\b)",
+    )
 }
 
 /// "20.11." (German, Dutch): a date, or a decimal at the end of a sentence.
 fn day_month() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    regex(&RE, r"\b(\d{1,2})\.(\d{1,2})\.(?:\s|$)")
+    regex(&RE, r"(?-u:\b)([0-9]{1,2})\.([0-9]{1,2})\.(?:\s|$)")
 }
 
 fn am_pm() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    regex(&RE, r"(?i)\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?\s?m\b\.?")
+    regex(
+        &RE,
+        r"(?i)(?-u:\b)([0-9]{1,2})(?::([0-9]{2}))?\s?([ap])\.?\s?m(?-u:\b)\.?",
+    )
 }
 
 fn clock() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    regex(&RE, r"\b(\d{1,2}):(\d{2})\b|\b(\d{1,2})[hH](\d{2})?\b")
+    regex(
+        &RE,
+        r"(?-u:\b)([0-9]{1,2}):([0-9]{2})(?-u:\b)|(?-u:\b)([0-9]{1,2})[hH]([0-9]{2})?(?-u:\b)",
+    )
 }
 
 fn phone() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    regex(&RE, r"(?:\+|\b)\(?\d[\d \-()\u{a0}]{5,}\d\b")
+    regex(
+        &RE,
+        r"(?:\+|(?-u:\b))\(?[0-9][0-9 \-()\u{a0}]{5,}[0-9](?-u:\b)",
+    )
 }
 
 fn code() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    regex(&RE, r"\b[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*\b")
+    regex(&RE, r"(?-u:\b)[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*(?-u:\b)")
 }
 
 /// A phone number needs at least this many digits.
@@ -81,12 +96,29 @@ pub(crate) fn fixed_shapes(text: &str, reader: &Reader) -> (String, Vec<Occurren
     for (start, _) in text.match_indices(REDACTED) {
         blank(&mut work, start..start + REDACTED.len());
     }
-    scan(&mut work, &mut found, email(), |c| {
-        Some(vec![Value::Email(c[0].to_lowercase())])
-    });
-    scan(&mut work, &mut found, url(), |c| {
-        Some(vec![Value::Url(normalize_url(&c[0]))])
-    });
+    // Every shape below needs a digit, except addresses (which need a dot).
+    let digits = text.bytes().any(|b| b.is_ascii_digit());
+    if !digits && !text.contains('.') {
+        return (work, found);
+    }
+    if text.contains('@') {
+        scan(&mut work, &mut found, email(), |c| {
+            Some(vec![Value::Email(c[0].to_lowercase())])
+        });
+    }
+    // An address has a dot followed by a letter ("candor.shop").
+    let dotted = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'.' && w[1].is_ascii_alphabetic());
+    if dotted {
+        scan(&mut work, &mut found, url(), |c| {
+            Some(vec![Value::Url(normalize_url(&c[0]))])
+        });
+    }
+    if !digits {
+        return (work, found);
+    }
     scan(&mut work, &mut found, iso_date(), |c| {
         (c[2] == c[4]).then_some(())?;
         let date = Date::new(Some(num(&c[1])), num(&c[3]), Some(num(&c[5])))?;

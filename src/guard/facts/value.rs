@@ -18,7 +18,7 @@ const MAX_DIGITS: usize = 30;
 
 impl Dec {
     fn normalized(mut mantissa: u128, mut scale: u8) -> Self {
-        while scale > 0 && mantissa % 10 == 0 {
+        while scale > 0 && mantissa.is_multiple_of(10) {
             mantissa /= 10;
             scale -= 1;
         }

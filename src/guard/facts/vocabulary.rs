@@ -9,7 +9,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::lexer::{fold, lex, KeyRef, Tok, Token};
+use super::lexer::{fold, lex, Tok, Token};
+use super::table::{phrase_keys, Phrases};
 use super::value::{Unit, DURATIONS, MEASURES, STATUSES};
 use crate::domain::Locale;
 
@@ -56,57 +57,6 @@ struct VocabularyFile {
     currencies: BTreeMap<String, Vec<String>>,
 }
 
-/// Phrases of one or more tokens mapped to a value, found by their first token.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Phrases<T> {
-    by_first: HashMap<String, Vec<(Vec<String>, T)>>,
-    accents: bool,
-}
-
-impl<T: Copy> Phrases<T> {
-    fn new(accents: bool) -> Self {
-        Self {
-            by_first: HashMap::new(),
-            accents,
-        }
-    }
-
-    fn insert(&mut self, keys: Vec<String>, value: T) {
-        let Some(first) = keys.first().cloned() else {
-            return;
-        };
-        let entries = self.by_first.entry(first).or_default();
-        if !entries.iter().any(|(k, _)| *k == keys) {
-            entries.push((keys, value));
-            entries.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        }
-    }
-
-    /// The longest phrase starting at token `at`: how many tokens, and its value.
-    pub(crate) fn find(&self, tokens: &[Token], at: usize) -> Option<(usize, T)> {
-        let first = key_text(tokens.get(at)?, self.accents)?;
-        self.by_first
-            .get(first.as_ref())?
-            .iter()
-            .find_map(|(keys, value)| {
-                let matches = keys.iter().enumerate().skip(1).all(|(n, k)| {
-                    tokens
-                        .get(at + n)
-                        .and_then(|t| key_text(t, self.accents))
-                        .is_some_and(|t| t == k.as_str())
-                });
-                matches.then_some((keys.len(), *value))
-            })
-    }
-}
-
-fn key_text(token: &Token, accents: bool) -> Option<std::borrow::Cow<'_, str>> {
-    Some(match token.kind.key(accents)? {
-        KeyRef::Word(w) => std::borrow::Cow::Borrowed(w),
-        KeyRef::Sym(c) => std::borrow::Cow::Owned(c.to_string()),
-    })
-}
-
 /// The merged word lists one locale reads with.
 #[derive(Debug, Clone)]
 pub(crate) struct Reader {
@@ -118,6 +68,12 @@ pub(crate) struct Reader {
     pub numbers: HashMap<String, u64>,
     /// Number words that only count next to another number word.
     pub number_parts: HashMap<String, u64>,
+    /// First words of the spelled-out numbers that have several words.
+    pub number_starts: HashSet<String>,
+    /// First two letters of every number word (a compound starts with one).
+    pub compound_starts: HashSet<String>,
+    /// Bytes in the longest number word.
+    pub longest_number_word: usize,
     pub number_joiners: HashSet<String>,
     pub date_joiners: HashSet<String>,
     pub ordinal_suffixes: HashSet<String>,
@@ -240,14 +196,6 @@ fn parse(name: &str, source: &str) -> Result<(String, VocabularyFile), FactVocab
     Ok((name.to_owned(), file))
 }
 
-/// The token keys of a phrase as written in a data file.
-fn phrase_keys(text: &str, accents: bool) -> Vec<String> {
-    lex(text, false)
-        .iter()
-        .filter_map(|t| key_text(t, accents).map(|k| k.into_owned()))
-        .collect()
-}
-
 fn build_reader(
     locale: Locale,
     files: &[&(String, VocabularyFile)],
@@ -263,6 +211,9 @@ fn build_reader(
         month_first: locale == Locale::En,
         numbers: HashMap::new(),
         number_parts: HashMap::new(),
+        number_starts: HashSet::new(),
+        compound_starts: HashSet::new(),
+        longest_number_word: 0,
         number_joiners: HashSet::new(),
         date_joiners: HashSet::new(),
         ordinal_suffixes: HashSet::new(),
@@ -361,6 +312,19 @@ fn build_reader(
             let keys = phrase_keys(form, false);
             if keep(&keys) {
                 reader.clock.insert(keys, ());
+            }
+        }
+    }
+    for name in reader.numbers.keys().chain(reader.number_parts.keys()) {
+        match name.split_once(' ') {
+            Some((first, _)) => {
+                reader.number_starts.insert(first.to_owned());
+            }
+            None => {
+                reader.longest_number_word = reader.longest_number_word.max(name.len());
+                reader
+                    .compound_starts
+                    .insert(name.chars().take(2).collect());
             }
         }
     }

@@ -22,27 +22,36 @@ enum Piece {
 
 /// `tokens` with every spelled-out number replaced by a number token.
 pub(crate) fn compose(tokens: Vec<Token>, reader: &Reader) -> Vec<Token> {
-    let mut out = Vec::with_capacity(tokens.len());
+    let mut numbers: Vec<(Range<usize>, Token)> = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         let run = run_at(&tokens, i, reader);
         let Some(end) = run.last().map(|(_, r)| r.end) else {
-            out.push(tokens[i].clone());
             i += 1;
             continue;
         };
         let before_unit = reader.units.find(&tokens, end).is_some();
-        let mut covered = i;
         for (value, range, real) in evaluate(&run, false) {
-            if !real && !(before_unit && range.end == end) {
-                continue;
+            if real || (before_unit && range.end == end) {
+                numbers.push((range.clone(), number_token(&tokens, range, value)));
             }
-            out.extend(tokens[covered..range.start].iter().cloned());
-            out.push(number_token(&tokens, range.clone(), value));
-            covered = range.end;
         }
-        out.extend(tokens[covered..end].iter().cloned());
         i = end;
+    }
+    if numbers.is_empty() {
+        return tokens;
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut numbers = numbers.into_iter().peekable();
+    for (k, token) in tokens.into_iter().enumerate() {
+        match numbers.peek() {
+            Some((range, _)) if range.contains(&k) => {
+                if k + 1 == range.end {
+                    out.extend(numbers.next().map(|(_, number)| number));
+                }
+            }
+            _ => out.push(token),
+        }
     }
     out
 }
@@ -105,23 +114,9 @@ fn skip_hyphen(tokens: &[Token], k: usize) -> usize {
 /// The number word at `at`: its piece and how many tokens it takes.
 fn piece_at(tokens: &[Token], at: usize, reader: &Reader) -> Option<(Piece, usize)> {
     let first = tokens.get(at)?.kind.folded()?;
-    // Longest name first: "quatre-vingt-dix" before "quatre".
-    let mut words: Vec<(&str, usize)> = vec![(first, at + 1)];
-    let mut k = at + 1;
-    while words.len() < MAX_NAME_WORDS {
-        let next = skip_hyphen(tokens, k);
-        match tokens.get(next).and_then(|t| t.kind.folded()) {
-            Some(w) => {
-                words.push((w, next + 1));
-                k = next + 1;
-            }
-            None => break,
-        }
-    }
-    for n in (2..=words.len()).rev() {
-        let name: Vec<&str> = words[..n].iter().map(|(w, _)| *w).collect();
-        if let Some(v) = reader.numbers.get(&name.join(" ")) {
-            return Some((Piece::Number(*v), words[n - 1].1 - at));
+    if reader.number_starts.contains(first) {
+        if let Some(found) = longest_name(tokens, at, first, reader) {
+            return Some(found);
         }
     }
     if let Some(v) = reader.numbers.get(first) {
@@ -136,9 +131,36 @@ fn piece_at(tokens: &[Token], at: usize, reader: &Reader) -> Option<(Piece, usiz
     compound(first, reader).map(|v| (Piece::Number(v), 1))
 }
 
+/// A spelled-out number of several words at `at` ("quatre-vingt-dix").
+fn longest_name(
+    tokens: &[Token],
+    at: usize,
+    first: &str,
+    reader: &Reader,
+) -> Option<(Piece, usize)> {
+    let mut words: Vec<(&str, usize)> = vec![(first, at + 1)];
+    let mut k = at + 1;
+    while words.len() < MAX_NAME_WORDS {
+        let next = skip_hyphen(tokens, k);
+        match tokens.get(next).and_then(|t| t.kind.folded()) {
+            Some(w) => {
+                words.push((w, next + 1));
+                k = next + 1;
+            }
+            None => break,
+        }
+    }
+    (2..=words.len()).rev().find_map(|n| {
+        let name: Vec<&str> = words[..n].iter().map(|(w, _)| *w).collect();
+        let value = reader.numbers.get(&name.join(" "))?;
+        Some((Piece::Number(*value), words[n - 1].1 - at))
+    })
+}
+
 /// The value of a word made of number words only ("fünfundzwanzig").
 fn compound(word: &str, reader: &Reader) -> Option<u64> {
-    if !(5..=40).contains(&word.len()) {
+    let start: String = word.chars().take(2).collect();
+    if !(5..=40).contains(&word.len()) || !reader.compound_starts.contains(&start) {
         return None;
     }
     let mut pieces = Vec::new();
@@ -161,7 +183,8 @@ fn split(rest: &str, reader: &Reader, pieces: &mut Vec<(Piece, Range<usize>)>) -
         };
     }
     let after_number = matches!(pieces.last(), Some((Piece::Number(_) | Piece::Part(_), _)));
-    for end in (1..=rest.len()).rev().filter(|e| rest.is_char_boundary(*e)) {
+    let longest = rest.len().min(reader.longest_number_word);
+    for end in (1..=longest).rev().filter(|e| rest.is_char_boundary(*e)) {
         let head = &rest[..end];
         let piece = if let Some(v) = reader.numbers.get(head) {
             Piece::Number(*v)
@@ -193,10 +216,17 @@ struct Acc {
 impl Acc {
     /// Adds `v` if it continues this number; false if it starts another.
     fn take(&mut self, v: u64, joined: bool, compound: bool) -> bool {
-        let tens_then_units = self.current % 100 >= 20 && self.current % 10 == 0 && v < 20;
+        let tens_then_units = self.current % 100 >= 20 && self.current.is_multiple_of(10) && v < 20;
         // German and Dutch put the units first: "fünf-und-zwanzig".
-        let units_then_tens =
-            compound && joined && self.current % 100 < 10 && v % 10 == 0 && (20..100).contains(&v);
+        let units_then_tens = compound
+            && joined
+            && self.current % 100 < 10
+            && v.is_multiple_of(10)
+            && (20..100).contains(&v);
+        let adds = self.current == 0
+            || self.current.is_multiple_of(100)
+            || tens_then_units
+            || units_then_tens;
         if v >= 1000 {
             self.total = self
                 .total
@@ -204,9 +234,7 @@ impl Acc {
             self.current = 0;
         } else if v == 100 && self.current < 100 {
             self.current = self.current.max(1) * 100;
-        } else if self.current == 0 || self.current % 100 == 0 || tens_then_units {
-            self.current += v;
-        } else if units_then_tens {
+        } else if adds {
             self.current += v;
         } else {
             return false;
