@@ -4,7 +4,7 @@
 //! the fact check that keeps values out of a reply unless the turn's
 //! context holds them.
 
-pub mod facts;
+mod facts;
 mod identifiers;
 mod notices;
 mod output;

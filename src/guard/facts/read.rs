@@ -33,10 +33,12 @@ pub(crate) fn read(text: &str, reader: &Reader) -> Vec<Occurrence> {
             }
             Tok::Word { .. } => match reader.statuses.find(&tokens, i) {
                 Some((len, status)) => {
-                    found.push(Occurrence {
-                        span: tokens[i].span.start..tokens[i + len - 1].span.end,
-                        readings: vec![Value::Status(status)],
-                    });
+                    if !hedged(&tokens, i, len, reader) {
+                        found.push(Occurrence {
+                            span: tokens[i].span.start..tokens[i + len - 1].span.end,
+                            readings: vec![Value::Status(status)],
+                        });
+                    }
                     i += len;
                 }
                 None => i += 1,
@@ -47,6 +49,22 @@ pub(crate) fn read(text: &str, reader: &Reader) -> Vec<Occurrence> {
     spread_over_ranges(&mut quantities, &tokens, reader);
     found.extend(quantities.into_iter().map(|q| q.into_occurrence(&tokens)));
     found
+}
+
+/// How many words before a status word a modal ("can", "once") reaches.
+const MODAL_REACH: usize = 4;
+
+/// Whether the status word at `at` (`len` tokens) states a possibility or
+/// a rule ("items can be returned", "sobald sie versandt wird") rather than
+/// the state of an order.
+fn hedged(tokens: &[Token], at: usize, len: usize, reader: &Reader) -> bool {
+    let before = tokens[..at]
+        .iter()
+        .rev()
+        .filter(|t| matches!(t.kind, Tok::Word { .. }))
+        .take(MODAL_REACH)
+        .any(|t| word_in(Some(t), &reader.status_modals));
+    before || word_in(tokens.get(at + len), &reader.status_modals_after)
 }
 
 /// A "1." or "2)" opening a list item is not a value.

@@ -94,6 +94,8 @@ fn english_sentences_with_only_context_values_pass_however_written() {
             "Write to help@candor.shop or use https://candor.shop/returns.",
             "The return form is on candor.shop.",
             "Your other order A1002 is still being processed.",
+            "Items can be returned within 30 days of delivery.",
+            "Once your order is delivered, you can return it within 30 days.",
             "I understand you need it before December 24.",
             "Your order [removed] has shipped.",
             "1. Open the return form.",
@@ -130,6 +132,11 @@ fn english_sentences_that_smuggle_a_value_fail() {
             ),
             (
                 "Your order A1001 has been delivered.",
+                FactKind::Status,
+                "delivered",
+            ),
+            (
+                "It has been delivered already.",
                 FactKind::Status,
                 "delivered",
             ),
@@ -202,6 +209,7 @@ fn other_languages_pass_with_context_values() {
             "Die Gesamtsumme beträgt 64,50 €.",
             "Die Lieferung dauert drei bis fünf Werktage.",
             "Unser Team ist von 9 bis 17 Uhr erreichbar.",
+            "Artikel können innerhalb von 30 Tagen zurückgeschickt werden.",
         ],
     );
     assert_passes(
@@ -210,6 +218,7 @@ fn other_languages_pass_with_context_values() {
             "Votre commande A1001 a été expédiée le 20 novembre 2026.",
             "Le thé Sencha neuf coûte moins de 50 euros.",
             "Notre équipe est disponible de 9h à 17h.",
+            "Votre commande sera livrée sous trois à cinq jours ouvrés.",
         ],
     );
     assert_passes(

@@ -49,6 +49,8 @@ struct VocabularyFile {
     clock_words: Vec<String>,
     unit_fillers: Vec<String>,
     space_thousands: bool,
+    status_modals: Vec<String>,
+    status_modals_after: Vec<String>,
     numbers: BTreeMap<String, u64>,
     number_parts: BTreeMap<String, u64>,
     months: BTreeMap<String, u8>,
@@ -79,6 +81,10 @@ pub(crate) struct Reader {
     pub ordinal_suffixes: HashSet<String>,
     pub range_words: HashSet<String>,
     pub unit_fillers: HashSet<String>,
+    /// Before a status word: it states a possibility or a rule ("can be returned").
+    pub status_modals: HashSet<String>,
+    /// The same right after a status word ("zurückgeschickt werden").
+    pub status_modals_after: HashSet<String>,
     pub months: HashMap<String, u8>,
     /// Units, currencies and percent words.
     pub units: Phrases<Unit>,
@@ -219,6 +225,8 @@ fn build_reader(
         ordinal_suffixes: HashSet::new(),
         range_words: HashSet::new(),
         unit_fillers: HashSet::new(),
+        status_modals: HashSet::new(),
+        status_modals_after: HashSet::new(),
         months: HashMap::new(),
         units: Phrases::new(false),
         clock: Phrases::new(false),
@@ -257,6 +265,10 @@ fn build_reader(
             .extend(words(&file.ordinal_suffixes));
         reader.range_words.extend(words(&file.range_words));
         reader.unit_fillers.extend(words(&file.unit_fillers));
+        reader.status_modals.extend(words(&file.status_modals));
+        reader
+            .status_modals_after
+            .extend(words(&file.status_modals_after));
         for (word, month) in &file.months {
             if !(1..=12).contains(month) {
                 return Err(invalid(name, format!("month `{word}` must be 1 to 12")));
