@@ -3,8 +3,20 @@
 //! a claim to be human (or to have a human name, body or feelings) is
 //! replaced by the AI disclosure, fake urgency or scarcity is removed,
 //! foreign identifiers are redacted, control and bidi characters stripped.
-//! Only checked text is ever sent.
+//! With a fact sheet, a sentence stating a value the turn's context does
+//! not hold is removed whole. Only checked text is ever sent.
+//!
+//! Order of the checks on one sentence: human claims, urgency and
+//! promotions first (their sentences are replaced or removed anyway), then
+//! the fact check on the sentence as the model wrote it, then identifier
+//! redaction on what passed. The fact check runs before redaction so that
+//! an invented order id or tracking number removes its sentence instead of
+//! leaving "your tracking number is [removed]"; a `[removed]` the model
+//! copied from an earlier reply is not a value. Redaction still runs after
+//! it, because the fact sheet includes the customer's own messages and an
+//! identifier the customer typed proves nothing about whose it is.
 
+use super::facts::FactSheet;
 use super::identifiers::AllowedIdentifiers;
 use super::phrases::{Intent, PhraseBook};
 use crate::domain::Locale;
@@ -24,6 +36,9 @@ pub struct GuardReport {
     pub identifiers_redacted: usize,
     /// Promotional sentences removed (no marketing consent, or a complaint open).
     pub promotions_removed: usize,
+    /// Sentences removed because they stated a value (number, amount,
+    /// date, status, code, address...) the turn's context does not hold.
+    pub facts_removed: usize,
 }
 
 /// Whether a reply may promote products or offers.
@@ -43,8 +58,11 @@ pub struct OutputGuard<'a> {
     locale: Locale,
     disclosure: &'a str,
     allowed: AllowedIdentifiers,
+    facts: Option<FactSheet<'a>>,
     held: String,
     sent: String,
+    /// Some sentence the model wrote was sent (not only a replacement).
+    model_text_sent: bool,
     report: GuardReport,
 }
 
@@ -62,10 +80,20 @@ impl<'a> OutputGuard<'a> {
             locale,
             disclosure,
             allowed,
+            facts: None,
             held: String::new(),
             sent: String::new(),
+            model_text_sent: false,
             report: GuardReport::default(),
         }
+    }
+
+    /// Checks every sentence against `facts`: a sentence stating a value
+    /// the sheet does not hold is removed whole (counted in
+    /// [`GuardReport::facts_removed`]) and never sent, not even in part.
+    pub fn with_facts(mut self, facts: FactSheet<'a>) -> Self {
+        self.facts = Some(facts);
+        self
     }
 
     /// Sets whether promotional sentences may pass (labelled) or are removed.
@@ -79,7 +107,7 @@ impl<'a> OutputGuard<'a> {
         self.held
             .extend(delta.chars().filter(|c| crate::domain::is_allowed_char(*c)));
         let mut out = String::new();
-        while let Some(end) = sentence_end(&self.held) {
+        while let Some(end) = sentence_end(&self.held, self.facts.as_ref()) {
             let sentence: String = self.held.drain(..end).collect();
             out.push_str(&self.check(&sentence));
         }
@@ -101,6 +129,13 @@ impl<'a> OutputGuard<'a> {
     /// What was changed.
     pub fn report(&self) -> &GuardReport {
         &self.report
+    }
+
+    /// True when, after [`OutputGuard::finish`], no sentence the model wrote
+    /// was sent: everything was removed, or only the AI reminder replaced a
+    /// claim. The turn then answers with the locale's "I don't know".
+    pub fn is_empty_after_check(&self) -> bool {
+        !self.model_text_sent
     }
 
     fn emit(&mut self, out: String) -> Option<String> {
@@ -137,22 +172,46 @@ impl<'a> OutputGuard<'a> {
                     self.report.promotions_removed += 1;
                     return String::new();
                 };
+                if self.states_unbacked_value(sentence) {
+                    return String::new();
+                }
                 let (clean, redacted) = self.allowed.redact(sentence);
                 self.report.identifiers_redacted += redacted;
+                self.model_text_sent = true;
                 let lead = clean.len() - clean.trim_start().len();
                 return format!("{}{label} {}", &clean[..lead], &clean[lead..]);
             }
             _ => {}
         }
+        if self.states_unbacked_value(sentence) {
+            return String::new();
+        }
         let (clean, redacted) = self.allowed.redact(sentence);
         self.report.identifiers_redacted += redacted;
+        self.model_text_sent = true;
         clean
+    }
+
+    /// Whether the fact sheet (if any) finds a value in `sentence` the
+    /// turn's context does not hold; counts the removal.
+    fn states_unbacked_value(&mut self, sentence: &str) -> bool {
+        let unbacked = self
+            .facts
+            .as_ref()
+            .is_some_and(|facts| !facts.unbacked(sentence).is_empty());
+        if unbacked {
+            self.report.facts_removed += 1;
+        }
+        unbacked
     }
 }
 
 /// Byte index just past the first complete sentence in `text`, if any: an
 /// end mark followed by whitespace, a newline, or a long run without one.
-fn sentence_end(text: &str) -> Option<usize> {
+/// With a fact sheet, a dot that belongs to a date ("20. November", "Nov.
+/// 20") does not end the sentence, so the date is checked whole; `None`
+/// while the word after such a dot has not fully arrived.
+fn sentence_end(text: &str, facts: Option<&FactSheet<'_>>) -> Option<usize> {
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c == '\n' {
@@ -161,7 +220,16 @@ fn sentence_end(text: &str) -> Option<usize> {
         if matches!(c, '.' | '!' | '?' | '。' | '！' | '？') {
             if let Some(&(j, next)) = chars.peek() {
                 if next.is_whitespace() {
-                    return Some(j + next.len_utf8());
+                    let end = j + next.len_utf8();
+                    let continues = match facts {
+                        Some(facts) if c == '.' && next != '\n' => {
+                            facts.dot_continues(&text[..i], &text[end..])?
+                        }
+                        _ => false,
+                    };
+                    if !continues {
+                        return Some(end);
+                    }
                 }
             }
         }
