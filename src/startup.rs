@@ -17,7 +17,7 @@ use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
 use crate::gateway::customer_socket::SocketContext;
 use crate::gateway::{AllowedOrigins, ClientLimits, WidgetSigner};
 use crate::guard::phrases::{Book, PhraseBook, PhraseError};
-use crate::guard::{NoticeError, Notices};
+use crate::guard::{FactVocabulary, FactVocabularyError, NoticeError, Notices};
 use crate::handoff::{BusinessHours, HoursError};
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::personalization::{
@@ -86,6 +86,9 @@ pub enum StartupError {
     /// The purpose keyword file is invalid.
     #[error("purposes: {0}")]
     Purposes(#[from] PurposeKeywordsError),
+    /// The fact-check word lists are invalid.
+    #[error("fact check: {0}")]
+    Facts(#[from] FactVocabularyError),
     /// The order-question word lists are invalid.
     #[error("answers: {0}")]
     Answers(#[from] LexiconError),
@@ -155,6 +158,7 @@ impl Application {
             phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
             identity: PhraseBook::load(&settings.prompts_dir, Book::Identity)?,
             output_rules: PhraseBook::load(&settings.prompts_dir, Book::Output)?,
+            fact_vocabulary: FactVocabulary::load(&settings.prompts_dir)?,
             sampling: SamplingParams::from(&settings.engine),
             personalization: Personalization {
                 policy: FieldPolicy::new(&settings.personalization)?,

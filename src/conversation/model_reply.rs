@@ -11,7 +11,7 @@ use crate::answer::Passage;
 use crate::domain::{Locale, Purpose};
 use crate::engine::{EngineError, EngineEvent, GenerationRequest};
 use crate::guard::phrases::Intent;
-use crate::guard::{AllowedIdentifiers, GuardReport, OutputGuard, Promotions};
+use crate::guard::{AllowedIdentifiers, FactSheet, GuardReport, OutputGuard, Promotions};
 use crate::personalization::AnswerKind;
 use crate::prompt::ShopFact;
 use crate::store::{ConversationRecord, Sender, StoredMessage};
@@ -95,8 +95,26 @@ impl ConversationService {
         } else {
             Promotions::Forbidden
         };
+        // The values a sentence may state: the shop's entries, the consented
+        // records and what the customer said; any other number, date,
+        // amount, status, code or address removes the sentence.
+        let mut facts = FactSheet::new(&self.fact_vocabulary, locale);
+        for text in passages
+            .iter()
+            .map(|p| p.text.as_str())
+            .chain(context.prompt_lines().iter().map(String::as_str))
+            .chain(
+                history
+                    .iter()
+                    .filter(|m| m.sender == Sender::Customer)
+                    .map(|m| m.text.as_str()),
+            )
+        {
+            facts.add_source(text);
+        }
         let mut guard = OutputGuard::new(&self.output_rules, locale, &texts.ai_reminder, allowed)
-            .with_promotions(promotions);
+            .with_promotions(promotions)
+            .with_facts(facts);
         let mut finished = false;
         let mut held = HeldBack::default();
         while let Some(event) = stream.recv().await {
@@ -130,15 +148,24 @@ impl ConversationService {
                 urgency_removed = report.urgency_removed,
                 identifiers_redacted = report.identifiers_redacted,
                 promotions_removed = report.promotions_removed,
+                facts_removed = report.facts_removed,
                 "output guard changed a reply"
             );
         }
         let mut reply = guard.text().to_owned();
-        if reply.trim().is_empty() {
-            // Nothing the model wrote could be stated: say so honestly.
-            reply = texts.answers.dont_know.clone();
+        if reply.trim().is_empty() || guard.is_empty_after_check() {
+            // Nothing the model wrote could be stated: say so honestly
+            // (after whatever the guard already sent, e.g. the AI reminder,
+            // so the stored reply is exactly what was streamed).
+            let lead = if reply.is_empty() || reply.ends_with(char::is_whitespace) {
+                ""
+            } else {
+                " "
+            };
+            let honest = format!("{lead}{}", texts.answers.dont_know);
+            reply.push_str(&honest);
             why.answer = Some(AnswerKind::DontKnow);
-            self.publish_delta(conversation, &id, reply.clone(), held.released());
+            self.publish_delta(conversation, &id, honest, held.released());
         }
         self.store_ai_reply(conversation, id, &reply, &why, None)
             .await

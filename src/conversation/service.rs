@@ -10,7 +10,7 @@ use crate::answer::Answers;
 use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
 use crate::engine::{Generator, SamplingParams};
 use crate::guard::phrases::PhraseBook;
-use crate::guard::Notices;
+use crate::guard::{FactVocabulary, Notices};
 use crate::handoff::{AgentEvent, AgentHub, BusinessHours};
 use crate::personalization::Personalization;
 use crate::prompt::PromptBuilder;
@@ -88,6 +88,8 @@ pub struct ServiceParts {
     pub identity: PhraseBook,
     /// Output rules: human claims and fake urgency.
     pub output_rules: PhraseBook,
+    /// Word lists of the fact check (numbers, months, statuses per locale).
+    pub fact_vocabulary: FactVocabulary,
     /// Sampling for AI replies.
     pub sampling: SamplingParams,
     /// Handoff rules.
@@ -107,6 +109,7 @@ pub struct ConversationService {
     pub(super) phrases: PhraseBook,
     pub(super) identity: PhraseBook,
     pub(super) output_rules: PhraseBook,
+    pub(super) fact_vocabulary: FactVocabulary,
     pub(super) sampling: SamplingParams,
     pub(super) handoff: HandoffPolicy,
     pub(super) personalization: Personalization,
@@ -132,6 +135,7 @@ impl ConversationService {
             phrases: parts.phrases,
             identity: parts.identity,
             output_rules: parts.output_rules,
+            fact_vocabulary: parts.fact_vocabulary,
             sampling: parts.sampling,
             handoff: parts.handoff,
             personalization: parts.personalization,
