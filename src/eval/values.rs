@@ -243,6 +243,11 @@ fn token_values(token: &str) -> Vec<Stated> {
             return vec![stated(number_readings(&c[1]))];
         }
     }
+    if let Some(times) = token.strip_prefix(['x', 'X']) {
+        if times.chars().all(|c| c.is_ascii_digit()) {
+            return vec![stated(number_readings(times))];
+        }
+    }
     let code: String = token
         .chars()
         .filter(|c| !matches!(c, '-' | '_'))
@@ -321,6 +326,7 @@ mod tests {
         assert_eq!(values("the 20th"), vec![num("20")]);
         assert_eq!(values("le 1er, 2ème"), vec![num("1"), num("2")]);
         assert_eq!(values("24h service"), vec![num("24")]);
+        assert_eq!(values("Sencha x2, teapot 1x"), vec![num("2"), num("1")]);
     }
 
     #[test]

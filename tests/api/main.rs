@@ -5,6 +5,7 @@ mod admin;
 mod bad_input;
 mod chat_socket;
 mod engine_batching;
+mod eval;
 mod fairness;
 mod frames;
 mod handoff;
