@@ -38,6 +38,16 @@ enum Command {
     /// Audits a shop runs on its own installation.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Measure answer quality on the labelled set.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Run the labelled questions (tests/data/eval/) and print accuracy,
+    /// hallucination, correct "don't know" and latency per category.
+    Answers(candor::eval::AnswersArgs),
 }
 
 #[derive(Subcommand)]
@@ -70,6 +80,11 @@ async fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::Eval(EvalCommand::Answers(args)) => match candor::eval::run_cli(&args).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("answer quality is below the targets".into()),
+            Err(e) => Err(e.to_string()),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

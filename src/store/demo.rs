@@ -162,3 +162,9 @@ pub fn personal_strings() -> Vec<&'static str> {
         .flat_map(|c| [c.email, c.phone])
         .collect()
 }
+
+/// Ids of the demo customers (for the answer-quality judge, which must know
+/// every other customer's data to catch it in a reply).
+pub fn customer_ids() -> Vec<&'static str> {
+    customers().iter().map(|c| c.id).collect()
+}

@@ -6,6 +6,7 @@ mod answers;
 mod bad_input;
 mod chat_socket;
 mod engine_batching;
+mod eval;
 mod fairness;
 mod frames;
 mod handoff;

@@ -1,0 +1,143 @@
+//! The answer-quality harness (`src/eval/`, cases in `tests/data/eval/`)
+//! against the real server: with the real model it must meet the targets of
+//! issue 9; with scripted models it must catch invented values and
+//! recognise honest refusals through the whole path (socket, conversation,
+//! guard, store).
+
+use std::num::NonZeroUsize;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use candor::domain::Locale;
+use candor::engine::{Generator, ScriptedEngine};
+use candor::eval::{load_dir, run_cases, Judge, Report, Selection, ShopData, Target, Targets};
+use candor::guard::Notices;
+
+use crate::helpers::*;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `selection` of the labelled set against a fresh server with
+/// `engine` (`None`: the real model) and the demo shop.
+async fn run(engine: Option<Arc<dyn Generator>>, selection: Selection) -> Report {
+    let app = spawn_app_with(engine, |s| {
+        // Every case comes from this one client.
+        s.limits.messages_per_minute = 100_000;
+        s.limits.ip_messages_per_minute = 100_000;
+        s.limits.connections_per_ip = 10_000;
+    })
+    .await;
+    let prompts = root().join("prompts");
+    let shop = ShopData::load(&prompts, &app.store)
+        .await
+        .expect("shop data");
+    let judge = Judge::new(&Notices::load(&prompts).expect("texts"), shop);
+    let cases = selection.apply(load_dir(&root().join("tests/data/eval")).expect("cases"));
+    let target = Target {
+        url: app.ws_url(),
+        signer: app.signer.clone(),
+        reply_timeout: Duration::from_secs(300),
+        concurrency: 2,
+    };
+    let started = std::time::Instant::now();
+    let report = Report {
+        results: run_cases(&target, &judge, &cases).await,
+    };
+    println!(
+        "{} cases in {:.0?}\n\n{}\n{}",
+        cases.len(),
+        started.elapsed(),
+        report.table(),
+        report.failures()
+    );
+    app.stop().await;
+    report
+}
+
+/// The regression subset: every 4th case of the whole set (63 of 251, all
+/// seven languages and every category).
+fn subset() -> Selection {
+    Selection {
+        every: NonZeroUsize::new(4),
+        ..Selection::default()
+    }
+}
+
+#[tokio::test]
+#[ignore = "answer plan not merged yet"]
+async fn the_answer_quality_targets_are_met_with_the_real_model() {
+    let model = root().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(model.exists(), "run `python3 models/fetch_model.py` first");
+    let report = run(None, subset()).await;
+    let missed = report.shortfalls(&Targets::default());
+    assert!(missed.is_empty(), "below target: {}", missed.join("; "));
+}
+
+/// A model that states an amount, a phone number and a code that are
+/// nowhere in the shop's data: wherever one reaches the visitor, the
+/// harness counts a hallucination.
+#[tokio::test]
+async fn invented_values_that_reach_the_visitor_are_counted_as_hallucinations() {
+    let inventor = ScriptedEngine::new(|_| {
+        "Thanks for asking. It costs 99.95 EUR, call +1 800 555 0199 and quote code QX-4242.".into()
+    });
+    let report = run(Some(Arc::new(inventor)), subset()).await;
+    let mut reached = 0;
+    for r in &report.results {
+        let reply = r
+            .reply
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no reply", r.case.id));
+        let invented: Vec<&str> = ["99.95", "+1 800 555 0199", "QX-4242"]
+            .into_iter()
+            .filter(|v| reply.text.contains(v))
+            .collect();
+        if invented.is_empty() {
+            continue;
+        }
+        reached += 1;
+        for value in invented {
+            assert!(
+                r.verdict.hallucinated.iter().any(|h| h == value),
+                "{}: {value} not flagged in {:?}",
+                r.case.id,
+                r.verdict
+            );
+        }
+        assert!(!r.passed(), "{}", r.case.id);
+    }
+    let all = report.overall();
+    let share = all.hallucination.expect("replies");
+    assert_eq!(share.hits, reached, "{share:?}");
+    assert_eq!(all.no_reply, 0);
+    assert!(!report.shortfalls(&Targets::default()).is_empty());
+}
+
+/// A model that always gives the honest "don't know" (in English): every
+/// English should-not-answer case counts as a correct refusal, and no reply
+/// states a value the shop's data does not hold.
+#[tokio::test]
+async fn a_model_that_always_says_it_does_not_know_refuses_every_unanswerable_case() {
+    let texts = Notices::load(&root().join("prompts")).expect("texts");
+    let dont_know = texts.get(Locale::En).answers.dont_know.clone();
+    let honest = ScriptedEngine::new(move |_| dont_know.clone());
+    let selection = Selection {
+        locale: Some(Locale::En),
+        ..Selection::default()
+    };
+    let report = run(Some(Arc::new(honest)), selection).await;
+    let all = report.overall();
+    let refused = all.dont_know.expect("should-not-answer cases");
+    assert!(refused.of >= 20, "{refused:?}");
+    assert_eq!(refused.hits, refused.of, "{}", report.failures());
+    assert_eq!(
+        all.hallucination.expect("replies").hits,
+        0,
+        "{}",
+        report.failures()
+    );
+    assert_eq!(all.no_reply, 0);
+}
