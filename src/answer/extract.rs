@@ -93,32 +93,33 @@ fn coverage(question: &[String], text: &str) -> f32 {
     covered as f32 / question.len() as f32
 }
 
-/// The sentences of `passage` that answer `question` best, in the entry's
-/// order: the best one, plus a second that covers the question as well.
+/// The sentences of `passage` that answer `question`, in the entry's
+/// order: its opening sentence (a shop states the main fact of an entry
+/// first) and the sentence that covers the question best, if another.
 pub fn best_sentences(question: &str, passage: &Passage) -> Vec<String> {
     let all = sentences(&passage.text);
     if all.len() <= 1 {
         return all;
     }
     let stems = content_stems(question);
-    let scored: Vec<(usize, f32)> = all
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (i, coverage(&stems, s)))
-        .collect();
-    let best = scored.iter().map(|(_, s)| *s).fold(0.0_f32, f32::max);
-    if best <= 0.0 {
-        // The entry matched as a whole (its title, say): quote its opening.
-        return all.into_iter().take(1).collect();
+    let mut best: Option<(usize, f32)> = None;
+    for (i, sentence) in all.iter().enumerate() {
+        let score = coverage(&stems, sentence);
+        if score > best.map_or(0.0, |(_, s)| s) {
+            best = Some((i, score));
+        }
     }
-    let mut chosen: Vec<usize> = scored
-        .iter()
-        .filter(|(_, s)| *s >= best * 0.99)
-        .map(|(i, _)| *i)
+    let mut chosen = vec![0];
+    if let Some((i, _)) = best {
+        if i != 0 {
+            chosen.push(i);
+        }
+    }
+    chosen
+        .into_iter()
         .take(MAX_SENTENCES)
-        .collect();
-    chosen.sort_unstable();
-    chosen.into_iter().map(|i| all[i].clone()).collect()
+        .map(|i| all[i].clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -141,11 +142,21 @@ mod tests {
         );
         assert_eq!(
             best_sentences("How long does express delivery take?", &p),
-            ["Express delivery takes 1-2 business days and costs 9.90 EUR."]
+            [
+                "Standard delivery takes 3-5 business days.",
+                "Express delivery takes 1-2 business days and costs 9.90 EUR."
+            ]
         );
         assert_eq!(
             best_sentences("Do you deliver on saturday?", &p),
-            ["We deliver Monday to Saturday."]
+            [
+                "Standard delivery takes 3-5 business days.",
+                "We deliver Monday to Saturday."
+            ]
+        );
+        assert_eq!(
+            best_sentences("how long is standard delivery", &p),
+            ["Standard delivery takes 3-5 business days."]
         );
     }
 

@@ -5,13 +5,23 @@ use futures_util::future::BoxFuture;
 use super::Passage;
 use crate::domain::Locale;
 
-/// The shop's knowledge base as the answer plan sees it: entries relevant
-/// to a question, best first, each with its relevance in 0..1.
+/// What the knowledge base holds for one question.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retrieved {
+    /// Relevant entries, best first, each with its relevance in 0..1.
+    pub passages: Vec<Passage>,
+    /// Words of the question that no entry mentions (stemmed): a question
+    /// about something the shop never wrote about ("warranty") cannot be
+    /// answered from its entries, however close the rest of it comes.
+    pub unknown_terms: Vec<String>,
+}
+
+/// The shop's knowledge base as the answer plan sees it.
 pub trait ShopKnowledge: Send + Sync {
-    /// Entries relevant to `question` in `locale`, best first. A failure is
-    /// logged by the implementation and answered with no entries (the plan
-    /// then says "I don't know" rather than guess).
-    fn passages<'a>(&'a self, locale: Locale, question: &'a str) -> BoxFuture<'a, Vec<Passage>>;
+    /// What the knowledge base holds for `question` in `locale`. A failure
+    /// is logged by the implementation and answered with no entries (the
+    /// plan then says "I don't know" rather than guess).
+    fn retrieve<'a>(&'a self, locale: Locale, question: &'a str) -> BoxFuture<'a, Retrieved>;
 
     /// The title of entry `id`, for "why did you say that?" (`None` once deleted).
     fn title<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<String>>;
@@ -22,8 +32,8 @@ pub trait ShopKnowledge: Send + Sync {
 pub struct NoKnowledge;
 
 impl ShopKnowledge for NoKnowledge {
-    fn passages<'a>(&'a self, _: Locale, _: &'a str) -> BoxFuture<'a, Vec<Passage>> {
-        Box::pin(async { Vec::new() })
+    fn retrieve<'a>(&'a self, _: Locale, _: &'a str) -> BoxFuture<'a, Retrieved> {
+        Box::pin(async { Retrieved::default() })
     }
 
     fn title<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Option<String>> {
@@ -33,18 +43,22 @@ impl ShopKnowledge for NoKnowledge {
 
 /// The shop's knowledge base in the store, with hybrid retrieval.
 impl ShopKnowledge for crate::knowledge::Knowledge {
-    fn passages<'a>(&'a self, locale: Locale, question: &'a str) -> BoxFuture<'a, Vec<Passage>> {
+    fn retrieve<'a>(&'a self, locale: Locale, question: &'a str) -> BoxFuture<'a, Retrieved> {
         Box::pin(async move {
-            self.retrieve(locale, question)
-                .await
-                .into_iter()
-                .map(|hit| Passage {
-                    id: hit.entry.id.to_string(),
-                    title: hit.entry.title.clone(),
-                    text: hit.entry.text.clone(),
-                    score: hit.score,
-                })
-                .collect()
+            let found = self.search(locale, question).await;
+            Retrieved {
+                passages: found
+                    .hits
+                    .into_iter()
+                    .map(|hit| Passage {
+                        id: hit.entry.id.to_string(),
+                        title: hit.entry.title.clone(),
+                        text: hit.entry.text.clone(),
+                        score: hit.score,
+                    })
+                    .collect(),
+                unknown_terms: found.unknown_terms,
+            }
         })
     }
 

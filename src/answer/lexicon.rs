@@ -11,6 +11,15 @@ use crate::guard::phrases::normalize;
 /// A phrase word of at least this many bytes also matches a word one edit away.
 const FUZZY_MIN_BYTES: usize = 5;
 
+/// The most message words that may stand between two words of a phrase of
+/// at least [`GAP_MIN_WORDS`] words ("was habe ich *mit der Bestellung
+/// A1001* bestellt").
+const MAX_GAP: usize = 4;
+
+/// Shorter phrases match only as consecutive words ("what orders" must not
+/// match "what did Lucía order").
+const GAP_MIN_WORDS: usize = 3;
+
 /// Which fact about an order a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderField {
@@ -28,38 +37,58 @@ pub enum OrderField {
     Arrival,
 }
 
-/// One phrase: its normalized words.
+/// One phrase: its normalized words, and whether they accept one typo.
 #[derive(Debug, Clone)]
-struct Phrase(Vec<String>);
+struct Phrase {
+    words: Vec<String>,
+    fuzzy: bool,
+}
 
 impl Phrase {
-    fn parse(raw: &str) -> Option<Self> {
+    fn parse(raw: &str, fuzzy: bool) -> Option<Self> {
         let words: Vec<String> = normalize(raw)
             .split_whitespace()
             .map(str::to_owned)
             .collect();
-        (!words.is_empty()).then_some(Self(words))
+        (!words.is_empty()).then_some(Self { words, fuzzy })
     }
 
-    /// Whether the phrase occurs in `words` (consecutive; last word as prefix).
+    /// Whether the phrase occurs in `words`: its words in order, each at
+    /// most [`MAX_GAP`] words after the one before; the last one may be a
+    /// prefix.
     fn occurs_in(&self, words: &[&str]) -> bool {
-        let n = self.0.len();
-        words.len() >= n
-            && words.windows(n).any(|window| {
-                window
-                    .iter()
-                    .zip(&self.0)
-                    .enumerate()
-                    .all(|(i, (word, key))| word_matches(key, word, i + 1 == n))
-            })
+        (0..words.len()).any(|start| self.matches_from(words, start, 0))
     }
-}
 
-fn word_matches(key: &str, word: &str, last: bool) -> bool {
-    if key == word || (last && word.starts_with(key)) {
-        return true;
+    fn matches_from(&self, words: &[&str], at: usize, key: usize) -> bool {
+        let Some(wanted) = self.words.get(key) else {
+            return true;
+        };
+        let last = key + 1 == self.words.len();
+        let Some(word) = words.get(at) else {
+            return false;
+        };
+        if !self.word_matches(wanted, word, last) {
+            return false;
+        }
+        if last {
+            return true;
+        }
+        let gap = if self.words.len() >= GAP_MIN_WORDS {
+            MAX_GAP
+        } else {
+            0
+        };
+        (at + 1..=(at + 1 + gap).min(words.len().saturating_sub(1)))
+            .any(|next| self.matches_from(words, next, key + 1))
     }
-    key.len() >= FUZZY_MIN_BYTES && one_edit_apart(key, word)
+
+    fn word_matches(&self, key: &str, word: &str, last: bool) -> bool {
+        if key == word || (last && word.starts_with(key)) {
+            return true;
+        }
+        self.fuzzy && key.len() >= FUZZY_MIN_BYTES && one_edit_apart(key, word)
+    }
 }
 
 /// Whether `a` and `b` differ by one insertion, deletion, substitution or
@@ -81,7 +110,8 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
-    orders: Vec<String>,
+    my_orders: Vec<String>,
+    order_words: Vec<String>,
     status: Vec<String>,
     tracking: Vec<String>,
     items: Vec<String>,
@@ -92,24 +122,31 @@ struct File {
     all: Vec<String>,
     latest: Vec<String>,
     smalltalk: Vec<String>,
+    suggestions: Vec<String>,
+    delivery_question: String,
 }
 
 /// The lists of one locale.
 #[derive(Debug, Clone)]
 struct LocaleLexicon {
-    orders: Vec<Phrase>,
+    my_orders: Vec<Phrase>,
+    order_words: Vec<Phrase>,
     fields: Vec<(OrderField, Vec<Phrase>)>,
     unshipped: Vec<Phrase>,
     all: Vec<Phrase>,
     latest: Vec<Phrase>,
     smalltalk: Vec<Phrase>,
+    suggestions: Vec<Phrase>,
+    delivery_question: String,
 }
 
 /// What the word lists found in one message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cues {
-    /// The message talks about the customer's orders.
+    /// The message talks about orders.
     pub about_orders: bool,
+    /// The customer speaks of their own orders ("my order", "I ordered").
+    pub own_orders: bool,
     /// The facts asked for, in a fixed order.
     pub fields: Vec<OrderField>,
     /// Asks which orders have not shipped.
@@ -197,17 +234,25 @@ impl AccountLexicon {
             locale: locale.code(),
             reason: e.to_string(),
         })?;
-        let phrases = |list: Vec<String>| -> Vec<Phrase> {
-            list.iter().filter_map(|p| Phrase::parse(p)).collect()
+        // Only the words for orders forgive a typo ("ordr", "bestelung"):
+        // elsewhere one edit turns "states" into "status".
+        let fuzzy = |list: Vec<String>| -> Vec<Phrase> {
+            list.iter().filter_map(|p| Phrase::parse(p, true)).collect()
         };
-        if file.orders.is_empty() {
+        let phrases = |list: Vec<String>| -> Vec<Phrase> {
+            list.iter()
+                .filter_map(|p| Phrase::parse(p, false))
+                .collect()
+        };
+        if file.my_orders.is_empty() {
             return Err(LexiconError::Invalid {
                 locale: locale.code(),
-                reason: "orders must not be empty".into(),
+                reason: "my_orders must not be empty".into(),
             });
         }
         Ok(LocaleLexicon {
-            orders: phrases(file.orders),
+            my_orders: fuzzy(file.my_orders),
+            order_words: fuzzy(file.order_words),
             fields: vec![
                 (OrderField::Status, phrases(file.status)),
                 (OrderField::Tracking, phrases(file.tracking)),
@@ -220,6 +265,8 @@ impl AccountLexicon {
             all: phrases(file.all),
             latest: phrases(file.latest),
             smalltalk: phrases(file.smalltalk),
+            suggestions: phrases(file.suggestions),
+            delivery_question: file.delivery_question,
         })
     }
 
@@ -237,7 +284,8 @@ impl AccountLexicon {
         for &l in locales {
             let lexicon = &self.by_locale[l.index()];
             let any = |list: &[Phrase]| list.iter().any(|p| p.occurs_in(&words));
-            cues.about_orders |= any(&lexicon.orders);
+            cues.own_orders |= any(&lexicon.my_orders);
+            cues.about_orders |= cues.own_orders || any(&lexicon.order_words);
             cues.unshipped |= any(&lexicon.unshipped);
             cues.all |= any(&lexicon.all);
             cues.latest |= any(&lexicon.latest);
@@ -253,6 +301,25 @@ impl AccountLexicon {
 }
 
 impl AccountLexicon {
+    /// The question asked of the knowledge base for the shop's delivery
+    /// times, when a customer asks when an order arrives.
+    pub fn delivery_question(&self, locale: Locale) -> &str {
+        &self.by_locale[locale.index()].delivery_question
+    }
+
+    /// Whether `text` asks for a suggestion ("what would you recommend?"),
+    /// in `locale` or English.
+    pub fn asks_for_suggestions(&self, locale: Locale, text: &str) -> bool {
+        let normalized = normalize(text);
+        let words: Vec<&str> = normalized.split_whitespace().collect();
+        [locale, Locale::En].iter().any(|l| {
+            self.by_locale[l.index()]
+                .suggestions
+                .iter()
+                .any(|p| p.occurs_in(&words))
+        })
+    }
+
     /// Whether `text` is only a greeting, thanks or goodbye (at most two
     /// other words besides, "thank you so much"), in `locale` or English.
     pub fn is_smalltalk(&self, locale: Locale, text: &str) -> bool {
@@ -264,11 +331,11 @@ impl AccountLexicon {
         let mut covered = vec![false; words.len()];
         for l in [locale, Locale::En] {
             for phrase in &self.by_locale[l.index()].smalltalk {
-                let n = phrase.0.len();
+                let n = phrase.words.len();
                 for start in 0..words.len().saturating_sub(n - 1) {
                     if words[start..start + n]
                         .iter()
-                        .zip(&phrase.0)
+                        .zip(&phrase.words)
                         .all(|(w, k)| w == k)
                     {
                         covered[start..start + n].iter_mut().for_each(|c| *c = true);
@@ -313,6 +380,17 @@ mod tests {
         let c = cues(Locale::De, "Wann kommt meine Bestellung an?");
         assert!(c.about_orders);
         assert!(c.fields.contains(&OrderField::Arrival));
+        let c = cues(
+            Locale::De,
+            "Was habe ich mit der Bestellung A1001 bestellt?",
+        );
+        assert_eq!(
+            c.fields,
+            [OrderField::Items],
+            "words of a phrase may stand apart"
+        );
+        let c = cues(Locale::En, "What did Lucía García order from you?");
+        assert!(c.about_orders && !c.own_orders);
     }
 
     #[test]

@@ -14,12 +14,12 @@ mod plan;
 mod settings;
 
 pub use extract::{best_sentences, sentences, Passage};
-pub use knowledge_source::{NoKnowledge, ShopKnowledge};
+pub use knowledge_source::{NoKnowledge, Retrieved, ShopKnowledge};
 pub use lexicon::{AccountLexicon, Cues, LexiconError, OrderField};
-pub use order_ref::{id_tokens, resolve, OrderRef};
+pub use order_ref::{id_tokens, orders_by_product, resolve, OrderRef};
 pub use plan::{
-    account_answer, knowledge_answer, plan_turn, shop_plan, sign_in, AccountAsk, Asker, Plan,
-    TurnInput, Written,
+    account_answer, knowledge_answer, plan_turn, shop_plan, sign_in, AccountAsk, Asker,
+    DeliveryTimes, Plan, TurnInput, Written,
 };
 pub use settings::AnswerSettings;
 

@@ -124,7 +124,7 @@ pub fn resolve(text: &str, orders: &[OrderRecord]) -> OrderRef {
 
 /// Orders holding an item whose distinctive words the question uses
 /// ("my teapot order" -> the order with the cast iron teapot).
-fn orders_by_product(text: &str, orders: &[OrderRecord]) -> Vec<String> {
+pub fn orders_by_product(text: &str, orders: &[OrderRecord]) -> Vec<String> {
     let normalized = normalize(text);
     let words: Vec<&str> = normalized.split_whitespace().collect();
     let mut hits: Vec<String> = Vec::new();

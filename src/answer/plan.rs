@@ -6,8 +6,8 @@
 use super::account::{self, has_shipped};
 use super::extract::{best_sentences, Passage};
 use super::lexicon::{Cues, OrderField};
-use super::order_ref::{id_tokens, resolve, OrderRef};
-use super::AnswerSettings;
+use super::order_ref::{id_tokens, orders_by_product, resolve, OrderRef};
+use super::{AnswerSettings, Retrieved};
 use crate::guard::{AnswerTexts, LocaleTexts};
 use crate::personalization::AnswerKind;
 use crate::store::OrderRecord;
@@ -35,13 +35,32 @@ pub struct AccountAsk {
 
 impl AccountAsk {
     /// Whether a message is a question about the customer's own orders.
-    /// `previous` are the orders the previous AI answer stated facts about.
-    pub fn classify(text: &str, cues: &Cues, previous: &[String]) -> Option<Self> {
+    /// `previous` are the orders the previous AI answer stated facts about;
+    /// `orders` are a verified customer's orders (a product of theirs that
+    /// the question names points to an order: "has the teapot shipped?").
+    pub fn classify(
+        text: &str,
+        cues: &Cues,
+        previous: &[String],
+        orders: Option<&[OrderRecord]>,
+    ) -> Option<Self> {
         let names_an_order = !id_tokens(text).is_empty();
+        let names_a_product = orders.is_some_and(|o| !orders_by_product(text, o).is_empty());
         let asks_something = !cues.fields.is_empty() || cues.unshipped || cues.all || cues.latest;
+        // "Can I cancel an order that has shipped?" is about the rule, not
+        // an order: of orders in general, only other facts than where one
+        // stands make a question about the customer's own.
+        let asks_beyond_status = cues.fields.iter().any(|f| *f != OrderField::Status)
+            || cues.unshipped
+            || cues.all
+            || cues.latest;
         let follow_up = !previous.is_empty() && !cues.fields.is_empty();
-        let specific = names_an_order || (cues.about_orders && asks_something) || follow_up;
-        if !specific && !cues.about_orders {
+        let specific = names_an_order
+            || follow_up
+            || (asks_something && (cues.own_orders || names_a_product))
+            || (cues.about_orders && asks_beyond_status);
+        // "What did Lucía order?" speaks of orders, but not of the customer's own.
+        if !specific && !cues.own_orders {
             return None;
         }
         Some(Self {
@@ -125,14 +144,26 @@ pub fn knowledge_answer(
 
 /// The plan for a question that is not about the customer's orders.
 /// `open_ended` messages (greetings, requests for suggestions) may go to
-/// the model without an entry: there is no shop fact to state in them.
+/// the model without an entry: there is no shop fact to state in them. A
+/// question about something no entry mentions is never answered from the
+/// entries it happens to resemble.
 pub fn shop_plan(
     texts: &AnswerTexts,
     question: &str,
-    passages: &[Passage],
+    retrieved: &Retrieved,
     open_ended: bool,
     settings: &AnswerSettings,
 ) -> Plan {
+    let passages = &retrieved.passages[..];
+    if !retrieved.unknown_terms.is_empty() {
+        return if open_ended {
+            Plan::Model {
+                passages: Vec::new(),
+            }
+        } else {
+            Plan::Written(Written::dont_know(texts))
+        };
+    }
     if let Some((sentences, citations)) = knowledge_answer(question, passages, settings) {
         return Plan::Written(Written::new(AnswerKind::Knowledge, &sentences, citations));
     }
@@ -153,15 +184,25 @@ pub fn sign_in(texts: &AnswerTexts) -> Written {
     Written::new(AnswerKind::SignIn, &[texts.sign_in.clone()], Vec::new())
 }
 
+/// The shop's delivery times, for "when will my order arrive?": the
+/// locale's delivery question and what the knowledge base holds for it.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryTimes<'a> {
+    /// The question asked of the knowledge base.
+    pub question: &'a str,
+    /// The entries retrieved for it.
+    pub passages: &'a [Passage],
+}
+
 /// The answer to an order question of a verified customer, from `orders`
-/// (all of theirs, newest first). `delivery` are the passages retrieved
-/// for the question, quoted when it asks when an order arrives.
+/// (all of theirs, newest first). `delivery` is quoted when it asks when
+/// an order arrives.
 pub fn account_answer(
     texts: &AnswerTexts,
     ask: &AccountAsk,
     question: &str,
     orders: &[OrderRecord],
-    delivery: &[Passage],
+    delivery: DeliveryTimes<'_>,
     settings: &AnswerSettings,
 ) -> Written {
     if orders.is_empty() {
@@ -215,7 +256,8 @@ pub fn account_answer(
             .iter()
             .any(|o| !has_shipped(o) || o.status.eq_ignore_ascii_case("shipped"));
     if arriving {
-        if let Some((quoted, kb)) = knowledge_answer(question, delivery, settings) {
+        if let Some((quoted, kb)) = knowledge_answer(delivery.question, delivery.passages, settings)
+        {
             sentences.extend(quoted);
             citations.extend(kb);
         }
@@ -247,8 +289,11 @@ pub struct TurnInput<'a> {
     pub open_ended: bool,
     /// Who asks.
     pub asker: Asker<'a>,
-    /// Knowledge-base entries retrieved for the question, best first.
-    pub passages: &'a [Passage],
+    /// What the knowledge base holds for the question.
+    pub retrieved: &'a Retrieved,
+    /// The shop's delivery times (retrieved only when the question asks
+    /// when an order arrives).
+    pub delivery: DeliveryTimes<'a>,
     /// Thresholds.
     pub settings: &'a AnswerSettings,
 }
@@ -261,13 +306,19 @@ pub fn plan_turn(input: TurnInput<'_>) -> Plan {
         ask,
         open_ended,
         asker,
-        passages,
+        retrieved,
+        delivery,
         settings,
     } = input;
     let Some(ask) = ask else {
-        return shop_plan(texts, question, passages, open_ended, settings);
+        return shop_plan(texts, question, retrieved, open_ended, settings);
     };
-    if ask.vague {
+    let passages = &retrieved.passages[..];
+    let names_unknown_order = match asker {
+        Asker::Verified(orders) => matches!(resolve(question, orders), OrderRef::Unknown(_)),
+        Asker::Anonymous => false,
+    };
+    if ask.vague && retrieved.unknown_terms.is_empty() && !names_unknown_order {
         if let Some((mut sentences, mut citations)) = knowledge_answer(question, passages, settings)
         {
             // "Can I still return A1001?": the policy, and where that order stands.
@@ -281,16 +332,16 @@ pub fn plan_turn(input: TurnInput<'_>) -> Plan {
             }
             return Plan::Written(Written::new(AnswerKind::Knowledge, &sentences, citations));
         }
-        // "Recommend something based on what I bought": a request for
-        // suggestions that mentions orders is still a request for suggestions.
-        if open_ended {
-            return shop_plan(texts, question, passages, open_ended, settings);
-        }
+    }
+    // "Recommend something based on what I bought": a request for
+    // suggestions that mentions orders is still a request for suggestions.
+    if ask.vague && open_ended {
+        return shop_plan(texts, question, retrieved, open_ended, settings);
     }
     match asker {
         Asker::Anonymous => Plan::Written(sign_in(texts)),
         Asker::Verified(orders) => Plan::Written(account_answer(
-            texts, ask, question, orders, passages, settings,
+            texts, ask, question, orders, delivery, settings,
         )),
     }
 }

@@ -23,9 +23,9 @@ pub struct AnswerSettings {
 impl Default for AnswerSettings {
     fn default() -> Self {
         Self {
-            quote_min_score: 0.5,
+            quote_min_score: 0.4,
             second_entry_ratio: 0.9,
-            model_min_score: 0.35,
+            model_min_score: 0.3,
             model_passages: 3,
         }
     }

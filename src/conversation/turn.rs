@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use super::service::HISTORY_MESSAGES;
 use super::{ConversationEvent, ConversationService};
-use crate::answer::{plan_turn, AccountAsk, Asker, Plan, TurnInput, Written};
+use crate::answer::{
+    plan_turn, AccountAsk, Asker, DeliveryTimes, OrderField, Plan, TurnInput, Written,
+};
 use crate::domain::{ConversationId, CustomerId, Locale};
 use crate::personalization::{AnswerKind, SupportOrders, WhyRecord};
 use crate::store::{AuditCode, AuditEvent, ConversationState, NewMessage, Sender, StoredMessage};
@@ -51,31 +53,51 @@ impl ConversationService {
         };
         let texts = &self.notices.get(locale).answers;
         let lexicon = &self.answers.lexicon;
-        let cues = lexicon.cues(locale, &question);
-        let ask = AccountAsk::classify(&question, &cues, &previous_orders(&history));
-        let passages = self.answers.knowledge.passages(locale, &question).await;
         let customer = record
             .customer_id
             .as_deref()
             .and_then(|c| CustomerId::parse(c).ok());
-        let orders = match (&ask, &customer) {
-            (Some(_), Some(id)) => self.support_orders(id).await?,
-            _ => None,
+        let orders = match &customer {
+            Some(id) => self.support_orders(id).await?,
+            None => None,
         };
+        let cues = lexicon.cues(locale, &question);
+        let ask = AccountAsk::classify(
+            &question,
+            &cues,
+            &previous_orders(&history),
+            orders.as_ref().map(SupportOrders::orders),
+        );
+        let retrieved = self.answers.knowledge.retrieve(locale, &question).await;
         let asker = match (&customer, &orders) {
             (Some(_), Some(orders)) => Asker::Verified(orders.orders()),
             // A signed-in customer whose orders the shop keeps from support
             // gets the same answer as a visitor: nothing can be looked up.
             _ => Asker::Anonymous,
         };
+        let delivery_question = lexicon.delivery_question(locale);
+        let delivery = match &ask {
+            Some(ask) if ask.fields.contains(&OrderField::Arrival) => {
+                self.answers
+                    .knowledge
+                    .retrieve(locale, delivery_question)
+                    .await
+                    .passages
+            }
+            _ => Vec::new(),
+        };
         let plan = plan_turn(TurnInput {
             texts,
             question: &question,
             ask: ask.as_ref(),
             open_ended: lexicon.is_smalltalk(locale, &question)
-                || self.wants_suggestions(&question),
+                || lexicon.asks_for_suggestions(locale, &question),
             asker,
-            passages: &passages,
+            retrieved: &retrieved,
+            delivery: DeliveryTimes {
+                question: delivery_question,
+                passages: &delivery,
+            },
             settings: &self.answers.settings,
         });
         match plan {
@@ -87,17 +109,6 @@ impl ConversationService {
                 self.model_reply(&record, locale, &history, &passages).await
             }
         }
-    }
-
-    /// Whether `question` asks for suggestions or offers (the purposes
-    /// `personalization` or `marketing`): the model answers those, with the
-    /// consented context if the customer agreed, without it otherwise.
-    fn wants_suggestions(&self, question: &str) -> bool {
-        self.personalization
-            .keywords
-            .detect(question, &[])
-            .iter()
-            .any(|p| *p != crate::domain::Purpose::Support)
     }
 
     /// The customer's orders, if the shop lets support read them.

@@ -98,6 +98,9 @@ impl Index {
     }
 }
 
+/// Letters two forms of a word must share for one to vouch for the other.
+const MIN_SHARED_STEM: usize = 5;
+
 impl LocaleIndex {
     fn build(locale: Locale, inputs: Vec<IndexInput>, lexicon: &Lexicon) -> Self {
         let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
@@ -150,9 +153,9 @@ impl LocaleIndex {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// Each entry's lexical score in 0..=1: its BM25 score for the distinct
-    /// `terms`, divided by the sum of the terms' idf (what an entry of
-    /// average length holding every term once would score), capped at 1. A
+    /// Each entry's lexical score: its BM25 score for the distinct `terms`,
+    /// divided by the sum of the terms' idf (what an entry of average length
+    /// holding every term once would score; the caller caps it at 1). A
     /// question term no entry holds still counts in the divisor, so asking
     /// about something the knowledge base never mentions scores low.
     pub fn lexical(&self, terms: &[String], k1: f32, b: f32) -> Vec<f32> {
@@ -165,7 +168,8 @@ impl LocaleIndex {
             let postings = self
                 .postings
                 .get(term.as_str())
-                .or_else(|| self.correction(term).and_then(|t| self.postings.get(t)));
+                .or_else(|| self.correction(term).and_then(|t| self.postings.get(t)))
+                .or_else(|| self.compound_head(term).and_then(|t| self.postings.get(t)));
             let idf = self.idf(postings.map_or(0, Vec::len));
             divisor += idf;
             for &(position, tf) in postings.into_iter().flatten() {
@@ -178,9 +182,58 @@ impl LocaleIndex {
             }
         }
         if divisor > 0.0 {
-            scores.iter_mut().for_each(|s| *s = (*s / divisor).min(1.0));
+            scores.iter_mut().for_each(|s| *s /= divisor);
         }
         scores
+    }
+
+    /// The longest indexed term of at least [`MIN_SHARED_STEM`] letters that
+    /// starts `term`: the head of a compound no entry holds whole
+    /// ("ruckgabebedingung" -> "ruckgab", "retourbeleid" -> "retour").
+    fn compound_head(&self, term: &str) -> Option<&str> {
+        self.postings
+            .keys()
+            .filter(|t| {
+                t.chars().count() >= MIN_SHARED_STEM
+                    && t.len() < term.len()
+                    && term.starts_with(t.as_str())
+            })
+            .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| b.cmp(a)))
+            .map(String::as_str)
+    }
+
+    /// The question `terms` that no entry holds, not even one typo away or
+    /// as another form of the same word (one starts the other, sharing at
+    /// least [`MIN_SHARED_STEM`] letters: "accept" / "acceptons"; or both
+    /// start with the same six letters: "accettat" / "accettiam"): what the
+    /// question asks about that the knowledge base never mentions
+    /// ("warranty"). Terms with digits (order numbers, amounts) are not
+    /// topics and are left out.
+    pub fn unknown_terms(&self, terms: &[String]) -> Vec<String> {
+        let mut unknown: Vec<String> = Vec::new();
+        for term in terms {
+            let same_word = |t: &String| {
+                let (short, long) = if t.len() <= term.len() {
+                    (t.as_str(), term.as_str())
+                } else {
+                    (term.as_str(), t.as_str())
+                };
+                let shared = short
+                    .chars()
+                    .zip(long.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                (short.chars().count() >= MIN_SHARED_STEM && long.starts_with(short))
+                    || shared >= MIN_SHARED_STEM + 1
+            };
+            let known = self.postings.contains_key(term.as_str())
+                || self.correction(term).is_some()
+                || self.postings.keys().any(same_word);
+            if !known && !term.chars().any(|c| c.is_ascii_digit()) && !unknown.contains(term) {
+                unknown.push(term.clone());
+            }
+        }
+        unknown
     }
 
     /// The indexed term one edit away from `term` (a question word of at

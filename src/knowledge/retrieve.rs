@@ -54,29 +54,38 @@ pub(crate) fn rank(
         settings.semantic_weight_other_locales
     };
     let span = settings.semantic_ceiling - settings.semantic_floor;
-    let mut hits: Vec<Hit> = index
+    let mut hits: Vec<(f32, Hit)> = index
         .entries
         .iter()
         .zip(lexical.into_iter().zip(semantic))
-        .filter_map(|(entry, (lexical, cosine))| {
+        .filter_map(|(entry, (raw_lexical, cosine))| {
+            // Capped for the score; the raw value breaks ties between
+            // entries that all hold every question term.
+            let lexical = raw_lexical.min(1.0);
             let semantic = ((cosine - settings.semantic_floor) / span).clamp(0.0, 1.0);
             let score = w * semantic + (1.0 - w) * lexical;
-            (score >= settings.min_score && score > 0.0).then(|| Hit {
-                entry: Arc::clone(entry),
-                score,
-                lexical,
-                semantic,
-                cosine,
+            (score >= settings.min_score && score > 0.0).then(|| {
+                (
+                    raw_lexical,
+                    Hit {
+                        entry: Arc::clone(entry),
+                        score,
+                        lexical,
+                        semantic,
+                        cosine,
+                    },
+                )
             })
         })
         .collect();
-    hits.sort_by(|a, b| {
+    hits.sort_by(|(raw_a, a), (raw_b, b)| {
         b.score
             .total_cmp(&a.score)
+            .then_with(|| raw_b.total_cmp(raw_a))
             .then_with(|| a.entry.id.cmp(&b.entry.id))
     });
     hits.truncate(settings.max_hits.get());
-    hits
+    hits.into_iter().map(|(_, hit)| hit).collect()
 }
 
 #[cfg(test)]

@@ -31,6 +31,11 @@ pub struct Retrieval {
     /// The question's embedding (`None` when the model was busy or failed;
     /// the ranking was then lexical only).
     pub query: Option<Embedding>,
+    /// Question terms (stemmed, stop words dropped) that no entry of the
+    /// searched locale holds: topics the knowledge base never mentions.
+    /// Empty when an English best hit is semantically close enough to vouch
+    /// for them (`[knowledge] semantic_covers_unknown`).
+    pub unknown_terms: Vec<String>,
     /// Where the time went.
     pub timings: RetrievalTimings,
 }
@@ -122,6 +127,7 @@ impl Knowledge {
             return Retrieval {
                 hits: Vec::new(),
                 query: None,
+                unknown_terms: Vec::new(),
                 timings: RetrievalTimings {
                     freshness,
                     total: start.elapsed(),
@@ -147,10 +153,20 @@ impl Knowledge {
             .collect();
         let english = locale == Locale::En;
         let hits = rank(entries, &terms, query.as_ref(), english, &self.settings);
+        let vouched = english
+            && hits
+                .first()
+                .is_some_and(|h| h.semantic >= self.settings.semantic_covers_unknown);
+        let unknown_terms = if vouched {
+            Vec::new()
+        } else {
+            entries.unknown_terms(&terms)
+        };
         let scoring = score_start.elapsed();
         Retrieval {
             hits,
             query,
+            unknown_terms,
             timings: RetrievalTimings {
                 freshness,
                 embedding,

@@ -36,6 +36,12 @@ pub struct KnowledgeSettings {
     /// were 0.4-0.55 for related and unrelated questions alike, so there it
     /// mostly breaks lexical ties. 0..=1.
     pub semantic_weight_other_locales: f32,
+    /// Tuning knob: in English, a best hit whose semantic part reaches this
+    /// vouches for question words no entry holds (paraphrases: "money
+    /// back" for a refund entry), so they are not reported as unknown
+    /// topics. Other languages have no such vouching (the embedding model
+    /// is English). 0..=1.
+    pub semantic_covers_unknown: f32,
     /// Tuning knob: a cosine at or below this counts as no similarity
     /// (unrelated English questions measured 0.0-0.3 against the demo
     /// entries).
@@ -58,6 +64,7 @@ impl Default for KnowledgeSettings {
             min_score: 0.25,
             semantic_weight: 0.5,
             semantic_weight_other_locales: 0.2,
+            semantic_covers_unknown: 0.75,
             semantic_floor: 0.25,
             semantic_ceiling: 0.75,
             max_hits: NonZeroUsize::new(4).unwrap_or(NonZeroUsize::MIN),
@@ -83,6 +90,7 @@ impl KnowledgeSettings {
             "semantic_weight_other_locales",
             self.semantic_weight_other_locales,
         )?;
+        unit("semantic_covers_unknown", self.semantic_covers_unknown)?;
         unit("semantic_floor", self.semantic_floor)?;
         unit("semantic_ceiling", self.semantic_ceiling)?;
         if self.semantic_ceiling <= self.semantic_floor {

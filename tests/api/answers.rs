@@ -24,7 +24,11 @@ fn recording(reply: &'static str) -> (ScriptedEngine, Arc<Mutex<Vec<GenerationRe
 }
 
 fn answers(locale: Locale) -> candor::guard::AnswerTexts {
-    Notices::builtin().expect("texts").get(locale).answers.clone()
+    Notices::builtin()
+        .expect("texts")
+        .get(locale)
+        .answers
+        .clone()
 }
 
 async fn ask(ws: &mut Ws, id: &str, text: &str) -> Value {
@@ -37,8 +41,14 @@ async fn account_facts_are_stated_from_the_store_without_the_model() {
     let app = spawn_app_with(Some(Arc::new(engine)), |_| {}).await;
     let (mut ws, _) = app.hello(app.customer_hello("c_1", "en")).await;
     let cases = [
-        ("How much did I pay for A1001?", "The total of your order A1001 was 64.50."),
-        ("When did I place order A1002?", "You placed order A1002 on 2026-11-27."),
+        (
+            "How much did I pay for A1001?",
+            "The total of your order A1001 was 64.50.",
+        ),
+        (
+            "When did I place order A1002?",
+            "You placed order A1002 on 2026-11-27.",
+        ),
         (
             "what's in my teapot order",
             "Your order A1001 contains: Sencha green tea 100g x2, Cast iron teapot x1.",
@@ -58,7 +68,10 @@ async fn account_facts_are_stated_from_the_store_without_the_model() {
         assert_eq!(reply["text"], *expected, "{question}");
         assert_eq!(reply["why"]["answer"], "account", "{question}");
     }
-    assert!(seen.lock().expect("lock").is_empty(), "the model was never asked");
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "the model was never asked"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +92,12 @@ async fn orders_that_are_not_the_customers_are_never_described() {
     let en = answers(Locale::En);
     let (mut ws, _) = app.hello(app.customer_hello("c_1", "en")).await;
     for (i, order) in ["HX-0000", "B2001", "C3001"].iter().enumerate() {
-        let reply = ask(&mut ws, &format!("n{i}"), &format!("Where is my order {order}?")).await;
+        let reply = ask(
+            &mut ws,
+            &format!("n{i}"),
+            &format!("Where is my order {order}?"),
+        )
+        .await;
         assert_eq!(
             reply["text"],
             en.order_not_found.replace("{order}", order),
@@ -101,13 +119,17 @@ async fn orders_that_are_not_the_customers_are_never_described() {
 
 #[tokio::test]
 async fn shop_questions_are_answered_with_the_shops_own_sentences() {
-    let (engine, seen) = recording("as a language model, I don't have the ability to provide return policies.");
+    let (engine, seen) =
+        recording("as a language model, I don't have the ability to provide return policies.");
     let app = spawn_app_with(Some(Arc::new(engine)), |_| {}).await;
     let (mut ws, _) = app.hello(json!({"type":"hello","locale":"en"})).await;
     let reply = ask(&mut ws, "k1", "What is your return policy?").await;
     assert_eq!(reply["why"]["answer"], "knowledge", "{reply}");
     assert!(
-        reply["text"].as_str().unwrap_or("").contains("within 30 days"),
+        reply["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("within 30 days"),
         "{reply}"
     );
     assert!(reply["why"]["citations"]
@@ -121,7 +143,10 @@ async fn shop_questions_are_answered_with_the_shops_own_sentences() {
     // "Why did you say that?" names the entry.
     let reply = ask(&mut ws, "k3", "why did you say that?").await;
     assert!(
-        reply["text"].as_str().unwrap_or("").contains("Payment methods"),
+        reply["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Payment methods"),
         "{reply}"
     );
     assert!(seen.lock().expect("lock").is_empty());
@@ -144,5 +169,8 @@ async fn what_the_shop_does_not_know_gets_an_honest_dont_know() {
         assert_eq!(reply["text"], en.dont_know.as_str(), "{question}");
         assert_eq!(reply["why"]["answer"], "dont_know");
     }
-    assert!(seen.lock().expect("lock").is_empty(), "no guess was asked for");
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "no guess was asked for"
+    );
 }

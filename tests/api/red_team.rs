@@ -48,7 +48,10 @@ fn canary_prompts(dir: &Path, canaries: &[String]) -> PathBuf {
         ),
         1,
     );
-    assert_ne!(planted, text, "the canaries were planted in the payment entry");
+    assert_ne!(
+        planted, text,
+        "the canaries were planted in the payment entry"
+    );
     std::fs::write(&shop, planted).expect("write knowledge base");
     prompts
 }

@@ -47,6 +47,7 @@ struct Turn {
     previous: Vec<String>,
     orders: Option<Vec<OrderRecord>>,
     passages: Vec<Passage>,
+    unknown_terms: Vec<String>,
 }
 
 impl Turn {
@@ -56,6 +57,7 @@ impl Turn {
             previous: Vec::new(),
             orders: Some(emma()),
             passages: Vec::new(),
+            unknown_terms: Vec::new(),
         }
     }
 
@@ -63,7 +65,7 @@ impl Turn {
         let notices = Notices::builtin().expect("texts");
         let lexicon = AccountLexicon::builtin().expect("lists");
         let cues = lexicon.cues(self.locale, question);
-        let ask = AccountAsk::classify(question, &cues, &self.previous);
+        let ask = AccountAsk::classify(question, &cues, &self.previous, self.orders.as_deref());
         let asker = match &self.orders {
             Some(orders) => Asker::Verified(orders),
             None => Asker::Anonymous,
@@ -74,7 +76,14 @@ impl Turn {
             ask: ask.as_ref(),
             open_ended: lexicon.is_smalltalk(self.locale, question),
             asker,
-            passages: &self.passages,
+            retrieved: &crate::answer::Retrieved {
+                passages: self.passages.clone(),
+                unknown_terms: self.unknown_terms.clone(),
+            },
+            delivery: DeliveryTimes {
+                question: lexicon.delivery_question(self.locale),
+                passages: &self.passages,
+            },
             settings: &AnswerSettings::default(),
         })
     }
@@ -152,6 +161,14 @@ fn shop_questions_quote_the_shop_or_say_they_do_not_know() {
     assert_eq!(w.text, "Standard delivery takes 3-5 business days.");
     let nothing = Turn::emma();
     let w = nothing.written("What's the warranty on the cast iron teapot?");
+    assert_eq!(w.kind, AnswerKind::DontKnow);
+    // An entry that resembles the question is not an answer to what it asks.
+    let resembling = Turn {
+        passages: delivery(),
+        unknown_terms: vec!["warranty".into()],
+        ..Turn::emma()
+    };
+    let w = resembling.written("Is there a warranty on standard delivery?");
     assert_eq!(w.kind, AnswerKind::DontKnow);
     assert!(matches!(nothing.ask("hello!"), Plan::Model { .. }));
 }
