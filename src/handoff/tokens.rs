@@ -48,7 +48,12 @@ mod tests {
                     let bytes = hex::decode(&t[4..]).expect("hex");
                     (bytes[bit / 8] >> (bit % 8)) & 1
                 };
-                tokens.iter().map(of).collect::<std::collections::HashSet<u8>>().len() == 1
+                tokens
+                    .iter()
+                    .map(of)
+                    .collect::<std::collections::HashSet<u8>>()
+                    .len()
+                    == 1
             })
             .count();
         assert!(fixed_bits < 4, "{fixed_bits} of 256 bits never change");

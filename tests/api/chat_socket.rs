@@ -101,7 +101,10 @@ async fn no_acknowledgement_while_the_database_cannot_take_the_message() {
         .await
         .expect("release");
     let ack = recv(&mut ws).await;
-    assert_eq!((&ack["type"], &ack["client_id"]), (&json!("message"), &json!("w1")));
+    assert_eq!(
+        (&ack["type"], &ack["client_id"]),
+        (&json!("message"), &json!("w1"))
+    );
     let stored = stored_messages(&app, &conversation).await;
     assert_eq!(stored.first().map(|m| m.id.as_str()), ack["id"].as_str());
 }
@@ -153,7 +156,10 @@ async fn the_acknowledgement_waits_for_the_commit_on_postgres() {
         (Some("message"), 1),
         "acknowledged after {waited:?}, before the commit: {ack}"
     );
-    assert!(waited >= SLOW_COMMIT, "the slow commit was waited for: {waited:?}");
+    assert!(
+        waited >= SLOW_COMMIT,
+        "the slow commit was waited for: {waited:?}"
+    );
     watcher.close().await.expect("close");
     app.stop().await;
     app.store.close().await;

@@ -135,7 +135,10 @@ fn the_command_runs_with_the_real_model_and_its_exit_code_follows_the_verdict() 
         stdout.contains("protected attributes: 9/9 variant prompts identical"),
         "{stdout}"
     );
-    assert!(stdout.contains(", 8 replies generated"), "one per distinct prompt: {stdout}");
+    assert!(
+        stdout.contains(", 8 replies generated"),
+        "one per distinct prompt: {stdout}"
+    );
     assert!(!stdout.contains("- [protected]"), "{stdout}");
 
     let (stdout, success) = audit_command(one_question, &["--max-length-ratio", "0.5"]);

@@ -132,7 +132,8 @@ async fn a_verified_customer_can_export_and_erase_from_the_chat() {
     let (mut again, welcome) = app.hello(resume).await;
     assert_ne!(welcome["conversation_id"], json!(conversation));
     assert_eq!(welcome["verified"], true);
-    let backlog = tokio::time::timeout(std::time::Duration::from_millis(500), recv(&mut again)).await;
+    let backlog =
+        tokio::time::timeout(std::time::Duration::from_millis(500), recv(&mut again)).await;
     assert!(
         backlog.map_or(true, |f| f["type"] != "message"),
         "no erased message is replayed"
