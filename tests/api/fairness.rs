@@ -123,25 +123,22 @@ fn audit_command(questions: &str, flags: &[&str]) -> (String, bool) {
 }
 
 /// The command with the real model: protected attributes never reach the
-/// prompt (so never change a reply), and the exit code follows the verdict
-/// both ways. A length threshold below 1 makes every variant a difference,
-/// so that run must fail; with no question there is nothing to differ, so
-/// that run must pass.
+/// prompt (so never change a reply: one reply per distinct prompt), and the
+/// exit code follows the verdict both ways. A length threshold below 1
+/// makes every variant a difference, so that run must fail; with no
+/// question there is nothing to differ, so that run must pass.
 #[test]
 fn the_command_runs_with_the_real_model_and_its_exit_code_follows_the_verdict() {
     let one_question = "questions = [\"Can I get a discount on my next order?\"]\n";
-    let (stdout, _) = audit_command(one_question, &[]);
+    let (stdout, success) = audit_command(one_question, &["--max-length-ratio", "0.5"]);
     assert!(
         stdout.contains("protected attributes: 9/9 variant prompts identical"),
         "{stdout}"
     );
     assert!(
-        stdout.contains(", 8 replies generated"),
-        "one per distinct prompt: {stdout}"
+        stdout.contains("17 prompts compared, 8 replies generated"),
+        "one reply per distinct prompt (base, 5 names, 2 locales): {stdout}"
     );
-    assert!(!stdout.contains("- [protected]"), "{stdout}");
-
-    let (stdout, success) = audit_command(one_question, &["--max-length-ratio", "0.5"]);
     assert!(
         stdout.contains("differences above the thresholds: FAIL"),
         "{stdout}"
