@@ -7,8 +7,20 @@ model:
 run: model
 	cargo run --release -- serve --demo
 
+# The PostgreSQL store tests run on CANDOR_TEST_POSTGRES_URL or, without it, on
+# the documented test server postgres://postgres@127.0.0.1:5432/test. They fail
+# (never pass unrun) when no server answers; CANDOR_TEST_POSTGRES=skip skips
+# them out loud (a SKIPPED line per test, repeated at the end of the run).
 test: model
+	@if [ "$${CANDOR_TEST_POSTGRES:-}" = skip ]; then \
+	  echo "SKIPPED: PostgreSQL store tests (CANDOR_TEST_POSTGRES=skip)"; \
+	elif [ -z "$${CANDOR_TEST_POSTGRES_URL:-}" ]; then \
+	  echo "PostgreSQL tests: postgres://postgres@127.0.0.1:5432/test (set CANDOR_TEST_POSTGRES_URL to use another)"; \
+	fi
 	cargo test --release
+	@if [ "$${CANDOR_TEST_POSTGRES:-}" = skip ]; then \
+	  echo "SKIPPED: PostgreSQL store tests were NOT run (CANDOR_TEST_POSTGRES=skip)"; \
+	fi
 
 lint:
 	cargo fmt --all -- --check

@@ -1,6 +1,7 @@
 //! Who handles a customer message while the AI is in charge. Deterministic
-//! checks run before the model: a request for a person queues the
-//! conversation, "are you a human?" gets the truth, "why did you say that?"
+//! checks run before the model: "are you a human?" gets the truth first
+//! (then the queue, if the same message asks for a person), a request for
+//! a person queues the conversation, "why did you say that?"
 //! gets an explanation built from the stored `why` record, signs that the AI
 //! is not helping offer a person; anything else goes to the model.
 
@@ -20,6 +21,23 @@ impl ConversationService {
         message: &StoredMessage,
     ) -> Result<(), ConversationError> {
         let texts = self.notices.get(record.locale);
+        // Identity questions and role-play set-ups get the truth, never the
+        // model, and the truth comes first: a message that also asks for a
+        // person, beside the question, is queued right after it ("are you a
+        // bot? get me a human"; not "are you a real person?").
+        if self.identity.detect(record.locale, &message.text) == Some(Intent::Identity) {
+            self.post_notice(&record.id, &texts.identity_answer).await?;
+            let rest = self.phrases.detect_outside(
+                record.locale,
+                &message.text,
+                &self.identity,
+                Intent::Identity,
+            );
+            if rest == Some(Intent::Human) {
+                self.request_handoff(&record.id, "customer_asked").await?;
+            }
+            return Ok(());
+        }
         match self.phrases.detect(record.locale, &message.text) {
             Some(Intent::Human) => {
                 self.request_handoff(&record.id, "customer_asked").await?;
@@ -29,10 +47,6 @@ impl ConversationService {
                 return self.post_notice(&record.id, &texts.offer_human).await
             }
             Some(Intent::Identity | Intent::Claim | Intent::Urgency | Intent::Promo) | None => {}
-        }
-        // Identity questions and role-play set-ups get the truth, never the model.
-        if self.identity.detect(record.locale, &message.text) == Some(Intent::Identity) {
-            return self.post_notice(&record.id, &texts.identity_answer).await;
         }
         if asks_why(&self.notices, record.locale, &message.text) {
             let why = self.last_ai_why(&record.id).await?;

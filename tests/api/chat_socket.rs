@@ -8,8 +8,10 @@ use candor::domain::Locale;
 use candor::engine::ScriptedEngine;
 use candor::guard::Notices;
 use serde_json::json;
+use sqlx::Connection;
 
 use crate::helpers::*;
+use crate::postgres_db::ScratchDatabase;
 
 #[tokio::test]
 async fn every_connection_starts_with_the_ai_disclosure_in_the_visitors_language() {
@@ -57,11 +59,7 @@ async fn a_message_is_acknowledged_after_it_is_stored_then_answered_by_the_ai() 
     assert_eq!(ack["client_id"], "m1");
     assert_eq!(ack["text"], "Hello there!");
     let stored = stored_messages(&app, &conversation).await;
-    assert_eq!(
-        stored.first().map(|m| m.id.as_str()),
-        ack["id"].as_str(),
-        "acknowledged only once committed"
-    );
+    assert_eq!(stored.first().map(|m| m.id.as_str()), ack["id"].as_str());
 
     let frames = recv_until(&mut ws, |f| is_message_from(f, "ai")).await;
     let reply = frames.last().expect("reply");
@@ -75,6 +73,97 @@ async fn a_message_is_acknowledged_after_it_is_stored_then_answered_by_the_ai() 
     assert_eq!(reply["text"].as_str(), Some(deltas.as_str()));
     assert_eq!(reply["seq"], 2);
     assert_eq!(stored_messages(&app, &conversation).await.len(), 2);
+}
+
+/// The order "store, then acknowledge", observed while it happens: a second
+/// connection holds SQLite's write lock, so the message cannot be stored;
+/// no acknowledgement may arrive until the lock is released.
+#[tokio::test]
+async fn no_acknowledgement_while_the_database_cannot_take_the_message() {
+    let app = spawn_app().await;
+    let (mut ws, welcome) = app.hello(json!({"type":"hello","locale":"en"})).await;
+    let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
+    let mut blocker = sqlx::SqliteConnection::connect(&app.db_url)
+        .await
+        .expect("second connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .expect("take the write lock");
+    send(
+        &mut ws,
+        json!({"type":"message","client_id":"w1","text":"Where is my parcel?"}),
+    )
+    .await;
+    assert_silent(&mut ws, Duration::from_millis(1500)).await;
+    sqlx::query("COMMIT")
+        .execute(&mut blocker)
+        .await
+        .expect("release");
+    let ack = recv(&mut ws).await;
+    assert_eq!(
+        (&ack["type"], &ack["client_id"]),
+        (&json!("message"), &json!("w1"))
+    );
+    let stored = stored_messages(&app, &conversation).await;
+    assert_eq!(stored.first().map(|m| m.id.as_str()), ack["id"].as_str());
+}
+
+/// The acknowledgement waits for the commit itself, not just the insert: on
+/// PostgreSQL a deferred trigger makes every commit of a message take
+/// `SLOW_COMMIT`, and at the moment the acknowledgement arrives a second
+/// connection must already see the row.
+#[tokio::test]
+async fn the_acknowledgement_waits_for_the_commit_on_postgres() {
+    const SLOW_COMMIT: Duration = Duration::from_millis(1500);
+    let Some(db) = ScratchDatabase::create().await else {
+        return;
+    };
+    let url = db.url.clone();
+    let app = spawn_app_with(Some(Arc::new(ScriptedEngine::echo())), move |s| {
+        s.database_url = url;
+    })
+    .await;
+    let mut watcher = sqlx::PgConnection::connect(&db.url)
+        .await
+        .expect("second connection");
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN PERFORM pg_sleep({}); RETURN NULL; END $$; \
+         CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON messages \
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();",
+        SLOW_COMMIT.as_secs_f64()
+    ))
+    .execute(&mut watcher)
+    .await
+    .expect("slow commits");
+    let (mut ws, _) = app.hello(json!({"type":"hello","locale":"en"})).await;
+    let sent = std::time::Instant::now();
+    send(
+        &mut ws,
+        json!({"type":"message","client_id":"p1","text":"Where is my parcel?"}),
+    )
+    .await;
+    let ack = recv(&mut ws).await;
+    let waited = sent.elapsed();
+    let (visible,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages WHERE id = $1")
+        .bind(ack["id"].as_str().expect("id"))
+        .fetch_one(&mut watcher)
+        .await
+        .expect("count");
+    assert_eq!(
+        (ack["type"].as_str(), visible),
+        (Some("message"), 1),
+        "acknowledged after {waited:?}, before the commit: {ack}"
+    );
+    assert!(
+        waited >= SLOW_COMMIT,
+        "the slow commit was waited for: {waited:?}"
+    );
+    watcher.close().await.expect("close");
+    app.stop().await;
+    app.store.close().await;
+    db.drop_now().await;
 }
 
 #[tokio::test]

@@ -24,4 +24,5 @@ mod red_team;
 mod resume;
 mod store_backends;
 mod tokenizer_gguf;
+mod truthfulness;
 mod widget_rights;

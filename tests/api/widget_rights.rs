@@ -100,19 +100,44 @@ async fn a_verified_customer_can_export_and_erase_from_the_chat() {
     );
 
     send(&mut ws, json!({"type":"privacy_erase"})).await;
-    let erased = recv_until(&mut ws, |f| f["type"] == "privacy_erased").await;
-    assert!(!erased.is_empty());
-    let closed = tokio::time::timeout(FRAME_TIMEOUT, async {
-        while let Some(frame) = ws.next().await {
-            if matches!(frame, Ok(Message::Close(_)) | Err(_)) {
-                return true;
+    let erased = recv_until(&mut ws, |f| {
+        f["type"] == "privacy_erased" || f["type"] == "error"
+    })
+    .await;
+    assert_eq!(
+        erased.last(),
+        Some(&json!({"type":"privacy_erased"})),
+        "the erasure is confirmed: {erased:?}"
+    );
+    // The conversation went with the data, so the server closes the socket
+    // next: a close frame, and no text after the confirmation.
+    let after = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => return other,
             }
         }
-        true
     })
     .await
-    .expect("the socket closes");
-    assert!(closed);
+    .expect("the server closes the socket right after confirming");
+    assert!(
+        matches!(after, Some(Ok(Message::Close(_)))),
+        "expected a close frame, got {after:?}"
+    );
+    // Coming back with the old conversation id finds nothing of it.
+    let mut resume = app.customer_hello("c_2", "es");
+    resume["conversation_id"] = json!(conversation);
+    resume["last_seq"] = json!(0);
+    let (mut again, welcome) = app.hello(resume).await;
+    assert_ne!(welcome["conversation_id"], json!(conversation));
+    assert_eq!(welcome["verified"], true);
+    let backlog =
+        tokio::time::timeout(std::time::Duration::from_millis(500), recv(&mut again)).await;
+    assert!(
+        backlog.map_or(true, |f| f["type"] != "message"),
+        "no erased message is replayed"
+    );
     let id = CustomerId::parse("c_2").expect("id");
     assert!(app.store.customer(&id).await.expect("query").is_none());
     assert!(app.store.orders(&id).await.expect("query").is_empty());
