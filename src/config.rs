@@ -45,6 +45,8 @@ pub struct Settings {
     pub conformance_echo: bool,
     /// Data protection settings.
     pub privacy: PrivacySettings,
+    /// Signature rules for the customer's data rights.
+    pub security: crate::gateway::SecuritySettings,
 }
 
 /// How long Candor keeps what customers said.
@@ -155,6 +157,7 @@ impl Default for Settings {
             limits: Default::default(),
             conformance_echo: false,
             privacy: PrivacySettings::default(),
+            security: Default::default(),
         }
     }
 }
@@ -359,6 +362,15 @@ mod tests {
         let s: Settings = toml::from_str("[privacy]\nretention_days = 0").expect("toml");
         assert_eq!(s.privacy.retention_days, 0);
         assert!(toml::from_str::<Settings>("[privacy]\nretention = 3").is_err());
+    }
+
+    #[test]
+    fn signature_expiry_is_optional_unless_the_security_table_requires_it() {
+        assert!(!Settings::default().security.require_signature_expiry);
+        let s: Settings =
+            toml::from_str("[security]\nrequire_signature_expiry = true").expect("toml");
+        assert!(s.security.require_signature_expiry);
+        assert!(toml::from_str::<Settings>("[security]\nrequire_expiry = true").is_err());
     }
 
     #[test]
