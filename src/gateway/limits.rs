@@ -52,7 +52,7 @@ impl Default for LimitSettings {
             frames_per_minute: 120,
             ip_frames_per_minute: 1200,
             typing_per_minute: 20,
-            ip_actions_per_minute: 60,
+            ip_actions_per_minute: 120,
             tracked_clients: 65_536,
         }
     }

@@ -121,9 +121,7 @@ impl AgentFeed {
                 AgentEvent::CustomerMessage {
                     conversation_id, ..
                 } => self.holds(conversation_id).await && self.audit_once(conversation_id).await,
-                AgentEvent::CustomerTyping { conversation_id } => {
-                    self.holds(conversation_id).await
-                }
+                AgentEvent::CustomerTyping { conversation_id } => self.holds(conversation_id).await,
                 _ => true,
             };
             if deliver {

@@ -54,7 +54,11 @@ impl AgentTickets {
             .map(|(hash, p)| (hash, p.expires))
             .collect();
         if mine.len() >= MAX_PER_AGENT {
-            if let Some(oldest) = mine.iter().min_by_key(|(_, at)| *at).map(|(h, _)| (*h).clone()) {
+            if let Some(oldest) = mine
+                .iter()
+                .min_by_key(|(_, at)| *at)
+                .map(|(h, _)| (*h).clone())
+            {
                 pending.remove(&oldest);
             }
         }

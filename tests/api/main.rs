@@ -2,6 +2,7 @@
 //! spoken to with a real WebSocket client and a real HTTP client.
 
 mod admin;
+mod agent_socket;
 mod bad_input;
 mod chat_socket;
 mod engine_batching;

@@ -72,9 +72,9 @@ fn customer_signature(req: &HttpRequest, raw_id: &str) -> Result<(), ApiError> {
         .ok_or(ApiError::Unauthorized)?;
     let ctx = &state.socket_context;
     let now = unix_now();
-    let signature = ctx
-        .signer
-        .verify_claim(raw_id, header(SIGNATURE_HEADER).unwrap_or(""), expires, now)?;
+    let signature =
+        ctx.signer
+            .verify_claim(raw_id, header(SIGNATURE_HEADER).unwrap_or(""), expires, now)?;
     Ok(ctx.security.check_rights(signature, now)?)
 }
 
