@@ -82,6 +82,8 @@ pub struct AgentFeed {
     holdings: Holdings,
     /// Conversations whose text this feed has already audited.
     audited: HashSet<String>,
+    /// The event being decided on, kept across a cancelled [`AgentFeed::next`].
+    pending: Option<AgentEvent>,
 }
 
 impl AgentFeed {
@@ -94,40 +96,59 @@ impl AgentFeed {
             store,
             holdings: Holdings::default(),
             audited: HashSet::new(),
+            pending: None,
         }
     }
 
     /// The next item for this agent; `None` once the hub is gone.
+    ///
+    /// Cancel-safe (the socket selects on it beside its own frames): an
+    /// event received but not yet decided on stays pending for the next call.
     pub async fn next(&mut self) -> Option<FeedItem> {
         loop {
-            let event = match self.events.recv().await {
-                Ok(event) => event,
-                Err(RecvError::Lagged(missed)) => {
-                    // Claims may have been missed: ask the store again.
-                    self.holdings = Holdings::default();
-                    return Some(FeedItem::Lagged(missed));
+            let conversation_id = match &self.pending {
+                Some(
+                    AgentEvent::CustomerMessage {
+                        conversation_id, ..
+                    }
+                    | AgentEvent::CustomerTyping { conversation_id },
+                ) => conversation_id.clone(),
+                Some(_) => return self.pending.take().map(FeedItem::Event),
+                None => {
+                    match self.events.recv().await {
+                        Ok(event) => self.learn(event),
+                        Err(RecvError::Lagged(missed)) => {
+                            // Claims may have been missed: ask the store again.
+                            self.holdings = Holdings::default();
+                            return Some(FeedItem::Lagged(missed));
+                        }
+                        Err(RecvError::Closed) => return None,
+                    }
+                    continue;
                 }
-                Err(RecvError::Closed) => return None,
             };
-            self.holdings.observe(&self.agent_id, &event);
-            if let AgentEvent::Released {
-                conversation_id, ..
-            }
-            | AgentEvent::ConversationClosed { conversation_id } = &event
-            {
-                self.audited.remove(conversation_id);
-            }
-            let deliver = match &event {
-                AgentEvent::CustomerMessage {
-                    conversation_id, ..
-                } => self.holds(conversation_id).await && self.audit_once(conversation_id).await,
-                AgentEvent::CustomerTyping { conversation_id } => self.holds(conversation_id).await,
-                _ => true,
-            };
+            let text = matches!(self.pending, Some(AgentEvent::CustomerMessage { .. }));
+            let deliver = self.holds(&conversation_id).await
+                && (!text || self.audit_once(&conversation_id).await);
+            let event = self.pending.take();
             if deliver {
-                return Some(FeedItem::Event(event));
+                return event.map(FeedItem::Event);
             }
         }
+    }
+
+    /// Takes in a received event (synchronously, so a cancelled `next`
+    /// never loses or repeats it).
+    fn learn(&mut self, event: AgentEvent) {
+        self.holdings.observe(&self.agent_id, &event);
+        if let AgentEvent::Released {
+            conversation_id, ..
+        }
+        | AgentEvent::ConversationClosed { conversation_id } = &event
+        {
+            self.audited.remove(conversation_id);
+        }
+        self.pending = Some(event);
     }
 
     /// Whether this agent holds the conversation now (fails closed).

@@ -131,14 +131,16 @@ async fn each_agent_receives_only_the_text_of_conversations_it_holds() {
             ]
         );
     }
-    // While queued, nobody holds it: the text goes to no agent socket.
+    // While queued, nobody holds it: typing and text go to no agent socket.
+    // (Frames of one socket are handled in order, so the acknowledgement of
+    // the message also means the typing frame has been handled.)
+    send(&mut customer, json!({"type":"typing"})).await;
     send(
         &mut customer,
         json!({"type":"message","client_id":"q","text":"queued secret"}),
     )
     .await;
     recv_until(&mut customer, |f| is_message_from(f, "customer")).await;
-    send(&mut customer, json!({"type":"typing"})).await;
 
     let (status, _) = agent_post(&app, &ana, &format!("/v1/agent/conversations/{id}/claim")).await;
     assert_eq!(status, 200);

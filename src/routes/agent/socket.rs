@@ -6,6 +6,7 @@
 
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use actix_ws::AggregatedMessage;
+use tokio::sync::oneshot;
 
 use super::AgentAuth;
 use crate::handoff::{AgentFeed, FeedItem};
@@ -28,24 +29,40 @@ pub async fn agent_ws(
         state.store.clone(),
         agent_id.clone(),
     );
+    // The agent's own frames are read by a task of their own, so the feed
+    // is never interrupted mid-decision (only when the socket closes).
+    let (closed, mut on_close) = oneshot::channel::<()>();
     let mut stream = stream.max_frame_size(16 * 1024).aggregate_continuations();
+    let mut pongs = session.clone();
+    actix_web::rt::spawn(async move {
+        while let Some(Ok(message)) = stream.recv().await {
+            let open = match message {
+                AggregatedMessage::Ping(bytes) => pongs.pong(&bytes).await.is_ok(),
+                AggregatedMessage::Close(_) => false,
+                _ => true,
+            };
+            if !open {
+                break;
+            }
+        }
+        drop(closed);
+    });
     actix_web::rt::spawn(async move {
         tracing::info!(%agent_id, "agent connected");
         loop {
-            tokio::select! {
-                incoming = stream.recv() => match incoming {
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => { if session.pong(&bytes).await.is_err() { break; } }
-                    Some(Ok(AggregatedMessage::Close(_))) | None | Some(Err(_)) => break,
-                    Some(Ok(_)) => {}
-                },
-                item = feed.next() => {
-                    let text = match item {
-                        Some(FeedItem::Event(event)) => serde_json::to_string(&event).unwrap_or_default(),
-                        Some(FeedItem::Lagged(missed)) => serde_json::json!({"type":"lagged","missed":missed}).to_string(),
-                        None => break,
-                    };
-                    if session.text(text).await.is_err() { break; }
-                },
+            let item = tokio::select! {
+                _ = &mut on_close => break,
+                item = feed.next() => item,
+            };
+            let text = match item {
+                Some(FeedItem::Event(event)) => serde_json::to_string(&event).unwrap_or_default(),
+                Some(FeedItem::Lagged(missed)) => {
+                    serde_json::json!({"type":"lagged","missed":missed}).to_string()
+                }
+                None => break,
+            };
+            if session.text(text).await.is_err() {
+                break;
             }
         }
         let _ = session.close(None).await;
