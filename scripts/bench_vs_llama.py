@@ -190,6 +190,9 @@ cache_budget_mib = 128
 connections_per_ip = 10000
 messages_per_minute = 1000000
 ip_messages_per_minute = 1000000
+frames_per_minute = 1000000
+ip_frames_per_minute = 1000000
+ip_actions_per_minute = 1000000
 """
     path = work / "candor-bench.toml"
     path.write_text(text)

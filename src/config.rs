@@ -49,6 +49,8 @@ pub struct Settings {
     pub answers: crate::answer::AnswerSettings,
     /// Knowledge-base retrieval settings (`[knowledge]`).
     pub knowledge: crate::knowledge::KnowledgeSettings,
+    /// Signature rules for the customer's data rights.
+    pub security: crate::gateway::SecuritySettings,
 }
 
 /// How long Candor keeps what customers said.
@@ -161,6 +163,7 @@ impl Default for Settings {
             privacy: PrivacySettings::default(),
             answers: Default::default(),
             knowledge: Default::default(),
+            security: Default::default(),
         }
     }
 }
@@ -373,6 +376,15 @@ mod tests {
         assert_eq!(s.knowledge.min_score, 0.4);
         assert_eq!(Settings::default().knowledge.min_score, 0.25);
         assert!(toml::from_str::<Settings>("[knowledge]\nmin = 1").is_err());
+    }
+
+    #[test]
+    fn signature_expiry_is_optional_unless_the_security_table_requires_it() {
+        assert!(!Settings::default().security.require_signature_expiry);
+        let s: Settings =
+            toml::from_str("[security]\nrequire_signature_expiry = true").expect("toml");
+        assert!(s.security.require_signature_expiry);
+        assert!(toml::from_str::<Settings>("[security]\nrequire_expiry = true").is_err());
     }
 
     #[test]

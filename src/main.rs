@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use candor::config::Settings;
-use candor::startup::{Application, BuildOptions};
+use candor::startup::{admin_token_path, write_admin_token, Application, BuildOptions};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -120,6 +120,7 @@ async fn redteam(args: &candor::redteam::RedTeamArgs) -> Result<(), String> {
 async fn serve(config: Option<PathBuf>, demo: bool) -> Result<(), String> {
     let settings = Settings::load(config.as_deref()).map_err(|e| e.to_string())?;
     let bind = settings.bind.clone();
+    let database_url = settings.database_url.clone();
     let generated_token = settings.admin_token.is_none();
     let app = Application::build(
         settings,
@@ -133,13 +134,24 @@ async fn serve(config: Option<PathBuf>, demo: bool) -> Result<(), String> {
     let host = bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
     let mut banner = format!("Candor is listening on http://{host}:{}\n", app.port());
     banner += &format!("  chat socket:  ws://{host}:{}/v1/chat/ws\n", app.port());
-    if generated_token {
+    if !generated_token {
+        banner += "  admin token:  from CANDOR_ADMIN_TOKEN\n";
+    } else if demo {
+        // A demo prints the token where the person trying Candor sees it.
         banner += &format!(
             "  admin token:  {} (generated; set CANDOR_ADMIN_TOKEN to choose one)\n",
             app.admin_token()
         );
     } else {
-        banner += "  admin token:  from CANDOR_ADMIN_TOKEN\n";
+        // Stdout ends up in container logs: the token goes to an owner-only file.
+        let path = admin_token_path(&database_url);
+        write_admin_token(&path, app.admin_token())
+            .map_err(|e| format!("cannot write the admin token to {}: {e}", path.display()))?;
+        tracing::info!(path = %path.display(), "generated admin token written to an owner-only file");
+        banner += &format!(
+            "  admin token:  generated, in {} (set CANDOR_ADMIN_TOKEN to choose one)\n",
+            path.display()
+        );
     }
     if demo {
         banner += "  demo shop loaded: customers c_1..c_4 with orders\n";

@@ -2,6 +2,7 @@
 //! server. Tests build it on port 0 with a fresh database.
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use actix_web::{dev::Server, web, App, HttpServer};
@@ -18,10 +19,11 @@ use crate::gateway::customer_socket::SocketContext;
 use crate::gateway::{AllowedOrigins, ClientLimits, WidgetSigner};
 use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{FactVocabulary, FactVocabularyError, NoticeError, Notices};
-use crate::handoff::{BusinessHours, HoursError};
+use crate::handoff::{AgentTickets, BusinessHours, HoursError};
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::personalization::{
-    FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
+    FieldPolicy, Personalization, PolicyError, ProtectedFields, PurposeKeywords,
+    PurposeKeywordsError,
 };
 use crate::privacy::retention_task;
 use crate::prompt::{PromptBuilder, PromptError};
@@ -38,10 +40,14 @@ pub struct AppState {
     pub socket_context: SocketContext,
     /// The model in use, for `/healthz`.
     pub model_description: String,
-    /// Per-IP connection and message limits.
+    /// Per-client connection and frame limits.
     pub client_limits: ClientLimits,
     /// The shop's knowledge base (entries, embeddings, retrieval).
     pub knowledge: Arc<Knowledge>,
+    /// Attributes agents never see (defaults plus the shop's own).
+    pub protected_fields: ProtectedFields,
+    /// Single-use tickets that open the agent socket.
+    pub agent_tickets: AgentTickets,
 }
 
 impl AppState {
@@ -150,6 +156,8 @@ impl Application {
         let admin_token = settings.admin_token.clone().unwrap_or_else(random_secret);
         let widget_secret = settings.widget_secret.clone().unwrap_or_else(random_secret);
         let hours = BusinessHours::parse(&settings.handoff.timezone, &settings.handoff.hours)?;
+        let policy = FieldPolicy::new(&settings.personalization)?;
+        let protected_fields = policy.protected().clone();
         let conversations = ConversationService::new(ServiceParts {
             store: store.clone(),
             engine,
@@ -161,7 +169,7 @@ impl Application {
             fact_vocabulary: FactVocabulary::load(&settings.prompts_dir)?,
             sampling: SamplingParams::from(&settings.engine),
             personalization: Personalization {
-                policy: FieldPolicy::new(&settings.personalization)?,
+                policy,
                 keywords: PurposeKeywords::load(&settings.prompts_dir)?,
             },
             answers: Answers {
@@ -185,10 +193,13 @@ impl Application {
             socket_context: SocketContext {
                 conversations,
                 signer: WidgetSigner::new(widget_secret.clone()),
+                security: settings.security,
             },
             model_description,
             client_limits: ClientLimits::new(settings.limits.clone()),
             knowledge: Arc::clone(&knowledge),
+            protected_fields,
+            agent_tickets: AgentTickets::default(),
         });
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),
@@ -279,6 +290,44 @@ impl Application {
     }
 }
 
+/// Where a generated admin token is written when it may not be printed:
+/// `admin-token` next to the SQLite database file, or `data/admin-token`
+/// (relative to the working directory) for other databases.
+pub fn admin_token_path(database_url: &str) -> PathBuf {
+    let sqlite_file = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split_once('?').map_or(rest, |(path, _)| path))
+        .filter(|path| !path.is_empty() && *path != ":memory:");
+    let folder = match sqlite_file.and_then(|f| Path::new(f).parent()) {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        Some(_) => PathBuf::from("."),
+        None => PathBuf::from("data"),
+    };
+    folder.join("admin-token")
+}
+
+/// Writes `token` to `path` (and a trailing newline), readable and writable
+/// by the owner only (0600), replacing an older file. The file is created
+/// anew, never opened through an existing link.
+pub fn write_admin_token(path: &Path, token: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(format!("{token}\n").as_bytes())?;
+    file.sync_all()
+}
+
 fn random_secret() -> SecretString {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
@@ -327,4 +376,43 @@ fn first_line(text: &str) -> String {
 /// bodies, query strings or headers.
 fn tracing_actix() -> actix_web::middleware::Logger {
     actix_web::middleware::Logger::new("%U %s %Dms").exclude("/healthz")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_admin_token_file_sits_next_to_the_sqlite_database() {
+        assert_eq!(
+            admin_token_path("sqlite://data/candor.db"),
+            PathBuf::from("data/admin-token")
+        );
+        assert_eq!(
+            admin_token_path("sqlite:///var/lib/candor/data/candor.db?mode=rwc"),
+            PathBuf::from("/var/lib/candor/data/admin-token")
+        );
+        assert_eq!(
+            admin_token_path("sqlite://candor.db"),
+            PathBuf::from("./admin-token")
+        );
+        assert_eq!(
+            admin_token_path("postgres://postgres@127.0.0.1/candor"),
+            PathBuf::from("data/admin-token")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_admin_token_file_is_owner_only_and_replaced() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("sub/admin-token");
+        write_admin_token(&path, "first").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        write_admin_token(&path, "second").expect("rewrite");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "second\n");
+    }
 }

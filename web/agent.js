@@ -4,6 +4,7 @@
   "use strict";
   var token = sessionStorage.getItem("candor-agent-token") || "";
   var current = null;
+  var shownSeq = 0;
   var $ = function (id) { return document.getElementById(id); };
 
   function api(method, path, body) {
@@ -43,17 +44,23 @@
       var c = view.customer;
       $("context").textContent = (c ? c.name + " · " + (c.email || "") + "\nOrders: " + c.orders.map(function (o) { return o.id + " " + o.status; }).join(", ") + "\n" : "Anonymous visitor\n") +
         "Reason: " + (view.handoff_reason || "-") + "\nSummary: " + view.summary;
-      var t = $("transcript");
-      t.textContent = "";
-      view.transcript.forEach(function (m) {
-        var div = document.createElement("div");
-        div.className = "msg " + m.sender;
-        div.textContent = m.text;
-        t.append(div);
-      });
-      t.scrollTop = t.scrollHeight;
+      $("transcript").textContent = "";
+      shownSeq = 0;
+      view.transcript.forEach(showMessage);
       $("actions").hidden = false;
     }).catch(function (e) { status("Error: " + e.message); });
+  }
+
+  // Appends one stored message (each seq once).
+  function showMessage(m) {
+    if (m.seq <= shownSeq) return;
+    shownSeq = m.seq;
+    var t = $("transcript");
+    var div = document.createElement("div");
+    div.className = "msg " + m.sender;
+    div.textContent = m.text;
+    t.append(div);
+    t.scrollTop = t.scrollHeight;
   }
 
   function act(action) {
@@ -63,15 +70,29 @@
       .catch(function (e) { status("Error: " + e.message); });
   }
 
+  // Browsers cannot set headers on a WebSocket and URLs end up in proxy
+  // logs, so the token (sent in a header) buys a single-use, 30-second
+  // ticket, and only the ticket travels in the socket URL.
   function connect() {
     loadQueue();
+    api("POST", "/v1/agent/ws-ticket").then(openSocket).catch(function (e) {
+      status("Error: " + e.message + "; retrying…");
+      setTimeout(connect, 3000);
+    });
+  }
+
+  function openSocket(grant) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + location.host + "/v1/agent/ws?token=" + encodeURIComponent(token));
+    var ws = new WebSocket(scheme + location.host + "/v1/agent/ws?ticket=" + encodeURIComponent(grant.ticket));
     ws.onmessage = function (event) {
       var e = JSON.parse(event.data);
       if (e.type === "new_handoff" || e.type === "claimed" || e.type === "conversation_closed" || e.type === "released") loadQueue();
-      if (current && e.conversation_id === current && e.type !== "customer_typing") open(current);
-      if (current && e.conversation_id === current && e.type === "customer_typing") status("Customer is typing…");
+      if (!current || e.conversation_id !== current) return;
+      // New customer text arrives in the event itself (the server audits the
+      // first one); other changes reload the (audited) view.
+      if (e.type === "customer_message") showMessage(e.message);
+      else if (e.type === "customer_typing") status("Customer is typing…");
+      else open(current);
     };
     ws.onclose = function () { status("Disconnected; reconnecting…"); setTimeout(connect, 3000); };
   }

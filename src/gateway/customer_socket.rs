@@ -11,7 +11,9 @@ use super::frames::{FrameReader, Inbound};
 use super::protocol::{
     parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES,
 };
-use super::{ConnectionSlot, WidgetSigner};
+use super::{
+    unix_now, ConnectionSlot, SecuritySettings, SignatureError, VerifiedSignature, WidgetSigner,
+};
 use crate::conversation::{
     ConversationError, ConversationEvent, ConversationService, HandoffStatus, OpenRequest,
     PostOutcome, Resume,
@@ -32,13 +34,22 @@ pub struct SocketContext {
     pub conversations: Arc<ConversationService>,
     /// Verifies customer signatures.
     pub signer: WidgetSigner,
+    /// Which signatures may exercise data rights (privacy frames).
+    pub security: SecuritySettings,
+}
+
+/// The customer a connection's hello proved, and the signature that proved it.
+#[derive(Clone)]
+struct VerifiedCustomer {
+    id: CustomerId,
+    signature: VerifiedSignature,
 }
 
 /// The socket's side of one connection.
 struct Connection {
     ctx: SocketContext,
     /// The verified customer of this connection, if any.
-    customer: Option<CustomerId>,
+    customer: Option<VerifiedCustomer>,
     slot: ConnectionSlot,
     session: Session,
     conversation: Option<ConversationId>,
@@ -77,7 +88,11 @@ pub async fn serve(
                         if conn.on_text(&text).await.is_err() { break None; }
                     }
                     Some(Inbound::Binary(_)) => {
-                        let frame = ServerFrame::error("binary_not_supported", "send JSON text frames");
+                        let frame = if conn.slot.allow_frame() {
+                            ServerFrame::error("binary_not_supported", "send JSON text frames")
+                        } else {
+                            rate_limited()
+                        };
                         if conn.send(&frame).await.is_err() { break None; }
                     }
                     Some(Inbound::Heartbeat) => {}
@@ -108,6 +123,14 @@ async fn next_event(
 
 /// The socket is gone; stop serving it.
 struct Gone;
+
+/// The refusal of a frame over its budget.
+fn rate_limited() -> ServerFrame {
+    ServerFrame::error(
+        "rate_limited",
+        "too many frames; please wait a moment before sending more",
+    )
+}
 
 impl Connection {
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), Gone> {
@@ -166,10 +189,28 @@ impl Connection {
     }
 
     async fn on_text(&mut self, text: &str) -> Result<(), Gone> {
+        if !self.slot.allow_frame() {
+            return self.send(&rate_limited()).await;
+        }
         let frame = match parse_client_frame(text) {
             Ok(frame) => frame,
             Err(e) => return self.send_error(e.code, e.message).await,
         };
+        match &frame {
+            // Messages have their own budget (checked before storing);
+            // typing is only a hint, so extra frames are dropped silently.
+            ClientFrame::Message { .. } => {}
+            ClientFrame::Typing {} => {
+                if !self.slot.allow_typing() {
+                    return Ok(());
+                }
+            }
+            _ => {
+                if !self.slot.allow_action() {
+                    return self.send(&rate_limited()).await;
+                }
+            }
+        }
         match (frame, self.conversation.clone()) {
             (
                 ClientFrame::Hello {
@@ -232,8 +273,11 @@ impl Connection {
         last_seq: Option<i64>,
     ) -> Result<(), Gone> {
         let locale = Locale::from_tag(locale);
-        let claimed = customer.is_some();
-        let verified = customer.and_then(|c| self.verify(&c));
+        let (verified, refused) = match customer.map(|c| self.verify(&c)) {
+            None => (None, None),
+            Some(Ok(customer)) => (Some(customer), None),
+            Some(Err(error)) => (None, Some(error)),
+        };
         let resume = match conversation_id.as_deref().map(ConversationId::parse) {
             None => None,
             Some(Ok(conversation_id)) => Some(Resume {
@@ -251,7 +295,7 @@ impl Connection {
             .conversations
             .open(OpenRequest {
                 locale,
-                customer: verified.clone(),
+                customer: verified.as_ref().map(|c| c.id.clone()),
                 resume,
             })
             .await
@@ -281,12 +325,14 @@ impl Connection {
             last_seq: opened.record.last_seq,
         })
         .await?;
-        if claimed && verified.is_none() {
-            self.send_error(
-                "invalid_signature",
-                "the customer signature is not valid; continuing as an anonymous visitor",
-            )
-            .await?;
+        if let Some(error) = refused {
+            let message = match error {
+                SignatureError::Expired => {
+                    "the customer signature has expired; continuing as an anonymous visitor"
+                }
+                _ => "the customer signature is not valid; continuing as an anonymous visitor",
+            };
+            self.send_error(error.code(), message).await?;
         }
         if let Some(refused) = opened.resume_refused {
             let message = match refused {
@@ -324,16 +370,26 @@ impl Connection {
         }
     }
 
-    /// The verified customer, or a `not_verified` error frame.
+    /// The verified customer whose signature may still exercise data
+    /// rights, or an error frame (`not_verified`, `signature_expired`,
+    /// `signature_expiry_required`).
     async fn verified_customer(&mut self) -> Result<Option<CustomerId>, Gone> {
-        match self.customer.clone() {
-            Some(customer) => Ok(Some(customer)),
-            None => {
-                self.send_error(
-                    "not_verified",
-                    "only a verified customer can do this (send a signed hello)",
-                )
-                .await?;
+        let Some(customer) = self.customer.clone() else {
+            self.send_error(
+                "not_verified",
+                "only a verified customer can do this (send a signed hello)",
+            )
+            .await?;
+            return Ok(None);
+        };
+        match self
+            .ctx
+            .security
+            .check_rights(customer.signature, unix_now())
+        {
+            Ok(()) => Ok(Some(customer.id)),
+            Err(error) => {
+                self.send_error(error.code(), error.to_string()).await?;
                 Ok(None)
             }
         }
@@ -409,12 +465,15 @@ impl Connection {
         }
     }
 
-    fn verify(&self, claim: &CustomerClaim) -> Option<CustomerId> {
-        let id = CustomerId::parse(&claim.id).ok()?;
-        self.ctx
-            .signer
-            .verify(id.as_str(), &claim.signature)
-            .then_some(id)
+    fn verify(&self, claim: &CustomerClaim) -> Result<VerifiedCustomer, SignatureError> {
+        let id = CustomerId::parse(&claim.id).map_err(|_| SignatureError::Invalid)?;
+        let signature = self.ctx.signer.verify_claim(
+            id.as_str(),
+            &claim.signature,
+            claim.expires,
+            unix_now(),
+        )?;
+        Ok(VerifiedCustomer { id, signature })
     }
 
     async fn on_message(

@@ -11,4 +11,4 @@ mod signature;
 
 pub use limits::{ClientLimits, ConnectionSlot, LimitSettings, TokenBucket};
 pub use origin::AllowedOrigins;
-pub use signature::WidgetSigner;
+pub use signature::{unix_now, SecuritySettings, SignatureError, VerifiedSignature, WidgetSigner};

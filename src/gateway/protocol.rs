@@ -64,8 +64,11 @@ pub const CLIENT_FRAME_TYPES: [&str; 7] = [
 pub struct CustomerClaim {
     /// The shop's customer id.
     pub id: String,
-    /// Hex HMAC-SHA256(widget secret, id).
+    /// Hex HMAC-SHA256(widget secret, id), or with `expires`
+    /// HMAC-SHA256(widget secret, id + "." + expires).
     pub signature: String,
+    /// Unix seconds after which the signature is refused (the expiring form).
+    pub expires: Option<i64>,
 }
 
 /// Frames the server sends.

@@ -1,5 +1,7 @@
 //! The agents' live feed: new handoffs, customer messages and typing,
-//! claims, releases and closes. Every agent socket receives every event.
+//! claims, releases and closes. Every agent socket subscribes through an
+//! [`AgentFeed`](super::AgentFeed), which passes customer text and typing
+//! only to the agent holding the conversation.
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -69,12 +71,13 @@ impl Default for AgentHub {
 }
 
 impl AgentHub {
-    /// Starts receiving events.
+    /// Starts receiving every event, unfiltered (agent sockets use
+    /// [`AgentFeed`](super::AgentFeed) instead).
     pub fn subscribe(&self) -> broadcast::Receiver<AgentEvent> {
         self.sender.subscribe()
     }
 
-    /// Sends to every connected agent (nobody listening is fine).
+    /// Sends to every subscriber (nobody listening is fine).
     pub fn publish(&self, event: AgentEvent) {
         let _ = self.sender.send(event);
     }

@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/v1/agent")
                 .route("/queue", web::get().to(agent::queue::get_queue))
                 .route("/presence", web::post().to(agent::presence::set_presence))
+                .route("/ws-ticket", web::post().to(agent::ws_ticket::ws_ticket))
                 .route(
                     "/conversations/{id}",
                     web::get().to(agent::conversation::get_conversation),

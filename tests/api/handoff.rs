@@ -177,7 +177,11 @@ async fn every_trigger_in_several_languages_reaches_an_agent_and_back_to_the_ai(
 
 #[tokio::test]
 async fn two_agents_claiming_at_once_never_both_win() {
-    let app = spawn_app().await;
+    // 50 conversations from one address in a few seconds: lift its budget.
+    let app = spawn_app_with(Some(Arc::new(ScriptedEngine::echo())), |s| {
+        s.limits.ip_actions_per_minute = 100_000
+    })
+    .await;
     let (_, first) = create_agent(&app, "A").await;
     let (_, second) = create_agent(&app, "B").await;
     for round in 0..50 {
@@ -416,4 +420,38 @@ async fn auto_assignment_goes_round_robin_to_available_agents() {
     }
     assert_eq!(assigned.iter().filter(|x| **x == a).count(), 2);
     assert_eq!(assigned.iter().filter(|x| **x == b).count(), 2);
+}
+
+#[tokio::test]
+async fn shop_configured_protected_fields_never_reach_the_agent_view() {
+    let app = spawn_app_with(Some(Arc::new(ScriptedEngine::echo())), |s| {
+        s.personalization.extra_protected_fields = vec!["Political_View".into()];
+    })
+    .await;
+    let response = reqwest::Client::new()
+        .put(app.url("/v1/admin/customers/c_9"))
+        .bearer_auth(&app.admin_token)
+        .json(
+            &json!({"name":"Noor Test","email":"noor@example.com","locale":"en",
+            "attributes":{"political_view":"kept private","shoe_size":42,"gender":"x"},
+            "consent":{"personalization":false,"marketing":false}}),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+    let (_, token) = create_agent(&app, "Ana").await;
+    let (mut ws, welcome) = app.hello(app.customer_hello("c_9", "en")).await;
+    let id = welcome["conversation_id"].as_str().expect("id").to_owned();
+    ask_for_human(&mut ws, Locale::En, None).await;
+    let (status, body) =
+        agent_get(&app, Some(&token), &format!("/v1/agent/conversations/{id}")).await;
+    assert_eq!(status, 200);
+    let view: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        view["customer"]["attributes"],
+        json!({"shoe_size":42}),
+        "the shop's own protected field and the default ones are removed"
+    );
+    assert!(!body.contains("kept private"), "{body}");
 }

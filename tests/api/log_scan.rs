@@ -4,7 +4,11 @@
 //! that quote their own name, email and phone, a handoff, an agent who
 //! claims, views, writes and releases, a consent change, an export) and c_2
 //! is erased. Then every line of stdout and stderr is scanned for the demo
-//! customers' names, emails and phone numbers.
+//! customers' names, emails and phone numbers, and for every credential of
+//! the session: the admin token, the widget secret, the customer's
+//! signature, the agent's token and socket ticket. A second server, started
+//! without `--demo` and without `CANDOR_ADMIN_TOKEN`, must put its generated
+//! admin token in an owner-only file, never in its output.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -24,15 +28,23 @@ const WIDGET_SECRET: &str = "log-scan-secret";
 /// Longest wait for the server to load the model and listen.
 const START_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// A `candor serve --demo` child whose stdout and stderr go to one file.
+/// A `candor serve` child whose stdout and stderr go to one file.
 struct LoggedServer {
     child: Child,
     port: u16,
     log: PathBuf,
 }
 
+/// How the server is started.
+struct Launch {
+    /// `--demo` (which also prints a generated admin token).
+    demo: bool,
+    /// `CANDOR_ADMIN_TOKEN`; `None` lets the server generate one.
+    admin_token: Option<&'static str>,
+}
+
 impl LoggedServer {
-    fn start(dir: &Path, db_url: &str) -> Self {
+    fn start(dir: &Path, db_url: &str, launch: Launch) -> Self {
         let model =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
         assert!(model.exists(), "run `python3 models/fetch_model.py` first");
@@ -44,20 +56,27 @@ impl LoggedServer {
         .expect("config");
         let log = dir.join("candor.log");
         let file = File::create(&log).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_candor"))
-            .args(["serve", "--demo", "--config"])
+        let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+        command.arg("serve");
+        if launch.demo {
+            command.arg("--demo");
+        }
+        command
+            .arg("--config")
             .arg(&config)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("RUST_LOG", "debug")
             .env("CANDOR_BIND", "127.0.0.1:0")
             .env("CANDOR_DATABASE_URL", db_url)
             .env("CANDOR_MODEL", &model)
-            .env("CANDOR_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("CANDOR_WIDGET_SECRET", WIDGET_SECRET)
+            .env_remove("CANDOR_ADMIN_TOKEN")
             .stdout(Stdio::from(file.try_clone().expect("log file")))
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("candor starts");
+            .stderr(Stdio::from(file));
+        if let Some(token) = launch.admin_token {
+            command.env("CANDOR_ADMIN_TOKEN", token);
+        }
+        let child = command.spawn().expect("candor starts");
         let mut server = Self {
             child,
             port: 0,
@@ -143,8 +162,9 @@ async fn demo_personal_strings(db_url: &str) -> Vec<String> {
     needles
 }
 
-/// c_1's whole session, and c_2's erasure.
-async fn session(server: &LoggedServer, signer: &WidgetSigner) {
+/// c_1's whole session, and c_2's erasure; returns the credentials it used
+/// (besides the admin token and widget secret).
+async fn session(server: &LoggedServer, signer: &WidgetSigner) -> Vec<String> {
     let admin = format!("Bearer {ADMIN_TOKEN}");
     let admin = ("Authorization", admin.as_str());
     let c_1 = signer.sign("c_1");
@@ -189,8 +209,16 @@ async fn session(server: &LoggedServer, signer: &WidgetSigner) {
     )
     .await;
     assert_eq!(status, 201);
-    let agent = format!("Bearer {}", agent["token"].as_str().expect("token"));
+    let agent_token = agent["token"].as_str().expect("token").to_owned();
+    let agent = format!("Bearer {agent_token}");
     let agent = ("Authorization", agent.as_str());
+    let (status, ticket) = http(server, Method::POST, "/v1/agent/ws-ticket", agent, None).await;
+    assert_eq!(status, 200);
+    let ticket = ticket["ticket"].as_str().expect("ticket").to_owned();
+    let agent_ws = format!("ws://127.0.0.1:{}/v1/agent/ws?ticket={ticket}", server.port);
+    let (mut agent_ws, _) = tokio_tungstenite::connect_async(agent_ws)
+        .await
+        .expect("agent socket");
     let base = format!("/v1/agent/conversations/{conversation}");
     let text = "Hello Emma Johnson, order A1001 for emma.johnson@example.com is on its way.";
     for (method, path, body, expected) in [
@@ -211,6 +239,7 @@ async fn session(server: &LoggedServer, signer: &WidgetSigner) {
         f["type"] == "handoff" && f["state"] == "returned"
     })
     .await;
+    recv_until(&mut agent_ws, |e| e["type"] == "released").await;
     ws.close(None).await.expect("close");
 
     let privacy = "/v1/privacy/customers";
@@ -242,6 +271,19 @@ async fn session(server: &LoggedServer, signer: &WidgetSigner) {
     )
     .await;
     assert_eq!(status, 200);
+    vec![agent_token, ticket, c_1]
+}
+
+/// Every line of `log` holding one of `needles`.
+fn hits(log: &str, needles: &[String]) -> Vec<String> {
+    log.lines()
+        .flat_map(|line| {
+            needles
+                .iter()
+                .filter(|needle| line.contains(needle.as_str()))
+                .map(move |needle| format!("{needle:?} in: {line}"))
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -249,8 +291,15 @@ async fn a_full_session_at_debug_level_logs_no_personal_data() {
     let dir = tempfile::tempdir().expect("dir");
     let db_url = format!("sqlite://{}/scan.db", dir.path().display());
     let needles = demo_personal_strings(&db_url).await;
-    let server = LoggedServer::start(dir.path(), &db_url);
-    session(
+    let server = LoggedServer::start(
+        dir.path(),
+        &db_url,
+        Launch {
+            demo: true,
+            admin_token: Some(ADMIN_TOKEN),
+        },
+    );
+    let credentials = session(
         &server,
         &WidgetSigner::new(WIDGET_SECRET.to_string().into()),
     )
@@ -268,19 +317,60 @@ async fn a_full_session_at_debug_level_logs_no_personal_data() {
     ] {
         assert!(log.contains(expected), "the log lacks {expected:?}:\n{log}");
     }
-    let hits: Vec<String> = log
-        .lines()
-        .flat_map(|line| {
-            needles
-                .iter()
-                .filter(|needle| line.contains(needle.as_str()))
-                .map(move |needle| format!("{needle:?} in: {line}"))
-        })
-        .collect();
+    let personal = hits(&log, &needles);
     assert!(
-        hits.is_empty(),
+        personal.is_empty(),
         "personal data in the log ({} lines scanned):\n{}",
         log.lines().count(),
-        hits.join("\n")
+        personal.join("\n")
     );
+    let mut secrets = vec![ADMIN_TOKEN.to_owned(), WIDGET_SECRET.to_owned()];
+    secrets.extend(credentials);
+    assert_eq!(secrets.len(), 5);
+    assert!(log.contains("/v1/agent/ws"), "the agent socket was used");
+    let leaked = hits(&log, &secrets);
+    assert!(
+        leaked.is_empty(),
+        "credentials in the log:\n{}",
+        leaked.join("\n")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_generated_admin_token_goes_to_an_owner_only_file_not_to_the_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let db_url = format!("sqlite://{}/db/candor.db", dir.path().display());
+    let server = LoggedServer::start(
+        dir.path(),
+        &db_url,
+        Launch {
+            demo: false,
+            admin_token: None,
+        },
+    );
+    let file = dir.path().join("db/admin-token");
+    let token = std::fs::read_to_string(&file).expect("the token file next to the database");
+    let token = token.trim().to_owned();
+    assert!(token.len() >= 32, "a generated token");
+    let mode = std::fs::metadata(&file).expect("meta").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "owner-only");
+    // The file's token is the one in force.
+    let admin = format!("Bearer {token}");
+    let (status, _) = http(
+        &server,
+        Method::POST,
+        "/v1/admin/agents",
+        ("Authorization", admin.as_str()),
+        Some(json!({"name":"Sam"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let log = server.stop();
+    assert!(
+        log.contains(&file.display().to_string()),
+        "the output says where the token is:\n{log}"
+    );
+    assert!(!log.contains(&token), "the token is in the output:\n{log}");
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod answers;
+mod agent_socket;
 mod bad_input;
 mod chat_socket;
 mod engine_batching;

@@ -5,6 +5,7 @@
 
 mod access;
 mod erasure;
+mod signatures;
 mod store;
 
 use reqwest::Method;
@@ -22,6 +23,10 @@ enum Auth<'a> {
     /// The widget signature of this customer id.
     SignedAs(&'a str),
     RawSignature(&'a str),
+    /// The expiring widget signature of this customer id, until these Unix seconds.
+    SignedUntil(&'a str, i64),
+    /// Raw `X-Candor-Signature` and `X-Candor-Expires` headers.
+    RawExpiring(&'a str, &'a str),
 }
 
 async fn call(
@@ -38,6 +43,12 @@ async fn call(
         Auth::Bearer(token) => request.bearer_auth(token),
         Auth::SignedAs(id) => request.header("X-Candor-Signature", app.signer.sign(id)),
         Auth::RawSignature(raw) => request.header("X-Candor-Signature", raw),
+        Auth::SignedUntil(id, expires) => request
+            .header("X-Candor-Signature", app.signer.sign_expiring(id, expires))
+            .header("X-Candor-Expires", expires.to_string()),
+        Auth::RawExpiring(signature, expires) => request
+            .header("X-Candor-Signature", signature)
+            .header("X-Candor-Expires", expires),
     };
     if let Some(body) = body {
         request = request.json(&body);

@@ -77,6 +77,8 @@ async fn spawn_target(
         s.limits.messages_per_minute = 100_000;
         s.limits.ip_messages_per_minute = 100_000;
         s.limits.connections_per_ip = 10_000;
+        s.limits.ip_frames_per_minute = 1_000_000;
+        s.limits.ip_actions_per_minute = 100_000;
     })
     .await;
     (app, dir, prompts, canaries)

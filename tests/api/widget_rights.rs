@@ -147,3 +147,62 @@ async fn a_verified_customer_can_export_and_erase_from_the_chat() {
         engine.forgotten()
     );
 }
+
+fn unix_now() -> i64 {
+    candor::gateway::unix_now()
+}
+
+fn expiring_hello(app: &TestApp, id: &str, expires: i64, signed_expires: i64) -> serde_json::Value {
+    json!({"type":"hello","locale":"en","customer":{
+        "id":id,"signature":app.signer.sign_expiring(id, signed_expires),"expires":expires}})
+}
+
+#[tokio::test]
+async fn the_hello_accepts_expiring_signatures_and_refuses_expired_ones() {
+    let app = spawn_app().await;
+    let later = unix_now() + 300;
+    let (_, welcome) = app.hello(expiring_hello(&app, "c_1", later, later)).await;
+    assert_eq!(welcome["verified"], true, "{welcome}");
+
+    let earlier = unix_now() - 1;
+    let (mut ws, welcome) = app
+        .hello(expiring_hello(&app, "c_1", earlier, earlier))
+        .await;
+    assert_eq!(welcome["verified"], false);
+    assert_eq!(recv(&mut ws).await["code"], "signature_expired");
+    send(&mut ws, json!({"type":"privacy_export"})).await;
+    assert_eq!(recv(&mut ws).await["code"], "not_verified");
+
+    let (mut ws, welcome) = app
+        .hello(expiring_hello(&app, "c_1", later + 3600, later))
+        .await;
+    assert_eq!(
+        welcome["verified"], false,
+        "the expiry is part of what is signed"
+    );
+    assert_eq!(recv(&mut ws).await["code"], "invalid_signature");
+}
+
+#[tokio::test]
+async fn a_signature_that_expires_during_the_chat_stops_opening_privacy_frames() {
+    let app = spawn_app().await;
+    let soon = unix_now() + 1;
+    let (mut ws, welcome) = app.hello(expiring_hello(&app, "c_1", soon, soon)).await;
+    assert_eq!(welcome["verified"], true);
+    while unix_now() <= soon {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    for frame in [
+        json!({"type":"privacy_export"}),
+        json!({"type":"privacy_erase"}),
+        json!({"type":"consent","marketing":true}),
+    ] {
+        send(&mut ws, frame.clone()).await;
+        assert_eq!(recv(&mut ws).await["code"], "signature_expired", "{frame}");
+    }
+    let c_1 = CustomerId::parse("c_1").expect("id");
+    assert!(app.store.customer(&c_1).await.expect("query").is_some());
+    // The chat itself goes on.
+    let reply = exchange(&mut ws, "m", "still there?").await;
+    assert_eq!(reply.last().expect("reply")["sender"], "ai");
+}

@@ -1,5 +1,7 @@
-//! The agent bearer token extractor. The admin token is refused here with
-//! 403: agents act as themselves, with their own token.
+//! The agent bearer token extractor (`Authorization: Bearer` only: a token
+//! in a URL ends up in proxy logs; the socket takes a ticket instead). The
+//! admin token is refused here with 403: agents act as themselves, with
+//! their own token.
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
@@ -15,23 +17,12 @@ use crate::store::AgentRecord;
 /// The authenticated agent.
 pub struct AgentAuth(pub AgentRecord);
 
-/// The token from `Authorization: Bearer`, or for browser sockets (which
-/// cannot set headers) from the `token` query parameter.
-fn token(req: &HttpRequest) -> Option<String> {
-    if let Some(token) = bearer(req) {
-        return Some(token.to_owned());
-    }
-    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.get("token").cloned())
-}
-
 impl FromRequest for AgentAuth {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = token(req);
+        let token = bearer(req).map(str::to_owned);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let admin = req.app_data::<web::Data<AdminToken>>().cloned();
         Box::pin(async move {

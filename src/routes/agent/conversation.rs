@@ -8,7 +8,6 @@ use serde_json::json;
 use super::{conversation_id, AgentAuth};
 use crate::conversation::summarize;
 use crate::domain::CustomerId;
-use crate::personalization::ProtectedFields;
 use crate::routes::ApiError;
 use crate::startup::AppState;
 use crate::store::{AuditCode, AuditEvent, ConversationState};
@@ -58,7 +57,8 @@ pub async fn get_conversation(
     })))
 }
 
-/// Support-purpose context: profile and orders, protected attributes removed.
+/// Support-purpose context: profile and orders, protected attributes (the
+/// defaults and `[personalization] extra_protected_fields`) removed.
 async fn customer_context(
     state: &AppState,
     id: &CustomerId,
@@ -72,7 +72,7 @@ async fn customer_context(
         "name": customer.name,
         "email": customer.email,
         "locale": customer.locale,
-        "attributes": ProtectedFields::default().strip(&customer.attributes),
+        "attributes": state.protected_fields.strip(&customer.attributes),
         "orders": orders,
     }))
 }

@@ -1,13 +1,16 @@
 //! Who may exercise a customer's data rights: the shop with the admin token
 //! (`Authorization: Bearer`), or the customer themselves with the widget
-//! signature of their id in `X-Candor-Signature` (checked in constant time).
-//! A signature for any other id is refused.
+//! signature of their id in `X-Candor-Signature` (checked in constant time),
+//! plus `X-Candor-Expires` for the expiring form. A signature for any other
+//! id is refused, an expired one too, and with `[security]
+//! require_signature_expiry` so is the plain form.
 
 use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use crate::domain::CustomerId;
+use crate::gateway::{unix_now, SignatureError};
 use crate::privacy::Requester;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
@@ -15,6 +18,8 @@ use crate::startup::AppState;
 
 /// The header carrying the customer's widget signature.
 pub const SIGNATURE_HEADER: &str = "X-Candor-Signature";
+/// The header carrying the expiry (Unix seconds) of an expiring signature.
+pub const EXPIRES_HEADER: &str = "X-Candor-Expires";
 
 /// The customer named by the `{id}` path segment, and who asks about them.
 #[derive(Debug)]
@@ -35,22 +40,7 @@ impl FromRequest for DataSubject {
             Ok(Admin) => Ok(Requester::Admin),
             Err(not_admin) => match req.headers().get(SIGNATURE_HEADER) {
                 None => Err(not_admin),
-                Some(signature) => {
-                    let state = req.app_data::<web::Data<AppState>>();
-                    let valid = match (state, signature.to_str()) {
-                        (Some(state), Ok(signature)) => {
-                            state.socket_context.signer.verify(raw_id, signature)
-                        }
-                        _ => false,
-                    };
-                    if valid {
-                        Ok(Requester::Customer)
-                    } else {
-                        Err(ApiError::Forbidden(
-                            "the signature does not authorize this customer id",
-                        ))
-                    }
-                }
+                Some(_) => customer_signature(req, raw_id).map(|()| Requester::Customer),
             },
         };
         ready(requester.and_then(|requester| {
@@ -61,5 +51,43 @@ impl FromRequest for DataSubject {
                 requester,
             })
         }))
+    }
+}
+
+/// Checks the signature headers for `raw_id` against the widget secret and
+/// the `[security]` settings.
+fn customer_signature(req: &HttpRequest, raw_id: &str) -> Result<(), ApiError> {
+    let header = |name| req.headers().get(name).map(|v| v.to_str().unwrap_or(""));
+    let expires = match header(EXPIRES_HEADER) {
+        None => None,
+        Some(raw) => Some(raw.trim().parse::<i64>().map_err(|_| {
+            ApiError::invalid(
+                "invalid_expires",
+                "X-Candor-Expires must be Unix seconds (an integer)",
+            )
+        })?),
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or(ApiError::Unauthorized)?;
+    let ctx = &state.socket_context;
+    let now = unix_now();
+    let signature =
+        ctx.signer
+            .verify_claim(raw_id, header(SIGNATURE_HEADER).unwrap_or(""), expires, now)?;
+    Ok(ctx.security.check_rights(signature, now)?)
+}
+
+impl From<SignatureError> for ApiError {
+    fn from(e: SignatureError) -> Self {
+        match e {
+            SignatureError::Invalid => {
+                ApiError::Forbidden("the signature does not authorize this customer id")
+            }
+            other => ApiError::Refused {
+                code: other.code(),
+                message: other.to_string(),
+            },
+        }
     }
 }
