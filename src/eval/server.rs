@@ -64,6 +64,9 @@ impl LocalServer {
         settings.limits.messages_per_minute = 100_000;
         settings.limits.ip_messages_per_minute = 100_000;
         settings.limits.connections_per_ip = 10_000;
+        settings.limits.frames_per_minute = 100_000;
+        settings.limits.ip_frames_per_minute = 100_000;
+        settings.limits.ip_actions_per_minute = 100_000;
         let options = BuildOptions {
             engine: None,
             load_demo: true,

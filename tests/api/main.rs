@@ -2,8 +2,8 @@
 //! spoken to with a real WebSocket client and a real HTTP client.
 
 mod admin;
-mod answers;
 mod agent_socket;
+mod answers;
 mod bad_input;
 mod chat_socket;
 mod engine_batching;
