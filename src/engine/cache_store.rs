@@ -11,6 +11,17 @@ use super::kv_cache::{SequenceCache, SharedPrefix};
 /// Shared prefixes kept (a shop has one system prompt per language).
 const MAX_PREFIXES: usize = 8;
 
+/// How long an erasure is remembered, at least: a request queued before it
+/// must not bring the conversation's text back when it is served later.
+const MIN_ERASURE_MEMORY: Duration = Duration::from_secs(600);
+
+/// A shared prefix, and the conversation whose prompt it was computed from.
+struct Prefix {
+    used: u64,
+    prefix: Arc<SharedPrefix>,
+    origin: Option<String>,
+}
+
 /// Idle conversation caches and shared prefixes.
 pub(crate) struct CacheStore {
     budget_bytes: usize,
@@ -18,7 +29,9 @@ pub(crate) struct CacheStore {
     clock: u64,
     conversations: HashMap<String, (u64, SequenceCache)>,
     last_used: HashMap<String, Instant>,
-    prefixes: Vec<(u64, Arc<SharedPrefix>)>,
+    prefixes: Vec<Prefix>,
+    /// Conversations erased, and when.
+    erased: HashMap<String, Instant>,
 }
 
 impl CacheStore {
@@ -32,6 +45,7 @@ impl CacheStore {
             conversations: HashMap::new(),
             last_used: HashMap::new(),
             prefixes: Vec::new(),
+            erased: HashMap::new(),
         }
     }
 
@@ -54,10 +68,27 @@ impl CacheStore {
         self.evict();
     }
 
-    /// Drops the cache of conversation `key` (its data was erased).
-    pub(crate) fn forget(&mut self, key: &str) -> bool {
+    /// Drops the cache of conversation `key`.
+    fn forget(&mut self, key: &str) -> bool {
         self.last_used.remove(key);
         self.conversations.remove(key).is_some()
+    }
+
+    /// The conversation's data was erased: drops its cache and every shared
+    /// prefix computed from its prompt, and remembers the erasure so that
+    /// a request submitted before it keeps nothing (see [`Self::erased_since`]).
+    /// Returns how many caches were dropped.
+    pub(crate) fn erase(&mut self, key: &str) -> usize {
+        self.erased.insert(key.to_owned(), Instant::now());
+        let before = self.prefixes.len();
+        self.prefixes
+            .retain(|entry| entry.origin.as_deref() != Some(key));
+        usize::from(self.forget(key)) + before - self.prefixes.len()
+    }
+
+    /// Whether conversation `key` was erased at or after `instant`.
+    pub(crate) fn erased_since(&self, key: &str, instant: Instant) -> bool {
+        self.erased.get(key).is_some_and(|at| *at >= instant)
     }
 
     /// Drops conversations idle for longer than the limit.
@@ -72,6 +103,8 @@ impl CacheStore {
         for key in expired {
             self.forget(&key);
         }
+        let memory = self.idle_limit.max(MIN_ERASURE_MEMORY);
+        self.erased.retain(|_, at| at.elapsed() <= memory);
     }
 
     /// The longest shared prefix that `prompt` starts with.
@@ -80,29 +113,34 @@ impl CacheStore {
         let best = self
             .prefixes
             .iter_mut()
-            .filter(|(_, p)| prompt.starts_with(p.tokens()))
-            .max_by_key(|(_, p)| p.tokens().len())?;
-        best.0 = now;
-        Some(best.1.clone())
+            .filter(|entry| prompt.starts_with(entry.prefix.tokens()))
+            .max_by_key(|entry| entry.prefix.tokens().len())?;
+        best.used = now;
+        Some(best.prefix.clone())
     }
 
-    /// Keeps `prefix` for later conversations.
-    pub(crate) fn add_prefix(&mut self, prefix: Arc<SharedPrefix>) {
+    /// Keeps `prefix`, computed from conversation `origin`'s prompt, for
+    /// later conversations.
+    pub(crate) fn add_prefix(&mut self, prefix: Arc<SharedPrefix>, origin: Option<String>) {
         if self
             .prefixes
             .iter()
-            .any(|(_, p)| p.tokens() == prefix.tokens())
+            .any(|entry| entry.prefix.tokens() == prefix.tokens())
         {
             return;
         }
-        let now = self.tick();
-        self.prefixes.push((now, prefix));
+        let used = self.tick();
+        self.prefixes.push(Prefix {
+            used,
+            prefix,
+            origin,
+        });
         if self.prefixes.len() > MAX_PREFIXES {
             if let Some(oldest) = self
                 .prefixes
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, (used, _))| *used)
+                .min_by_key(|(_, entry)| entry.used)
                 .map(|(i, _)| i)
             {
                 self.prefixes.swap_remove(oldest);
@@ -117,7 +155,11 @@ impl CacheStore {
             .values()
             .map(|(_, c)| c.own_bytes())
             .sum::<usize>()
-            + self.prefixes.iter().map(|(_, p)| p.bytes()).sum::<usize>()
+            + self
+                .prefixes
+                .iter()
+                .map(|entry| entry.prefix.bytes())
+                .sum::<usize>()
     }
 
     /// Conversations with a cache kept.
@@ -142,7 +184,7 @@ impl CacheStore {
                 .prefixes
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, (used, _))| *used)
+                .min_by_key(|(_, entry)| entry.used)
                 .map(|(i, _)| i);
             match oldest {
                 Some(i) => {
@@ -177,9 +219,24 @@ mod tests {
         store.put("c".into(), cache(&[7, 8, 9]));
         assert!(store.take("b").is_none(), "b was least recently used");
         assert!(store.bytes() <= 2 * one);
-        assert!(store.forget("a"));
+        assert_eq!(store.erase("a"), 1);
         assert!(store.take("a").is_none());
         assert_eq!(store.conversations(), 1);
+    }
+
+    #[test]
+    fn an_erasure_drops_the_prefixes_computed_from_the_conversation() {
+        let mut store = CacheStore::new(usize::MAX, Duration::from_secs(3600));
+        let before = Instant::now();
+        store.add_prefix(cache(&[1, 2]).share(), Some("personal".into()));
+        store.add_prefix(cache(&[7, 8]).share(), Some("other".into()));
+        store.put("personal".into(), cache(&[1, 2, 3]));
+        assert_eq!(store.erase("personal"), 2);
+        assert!(store.prefix_for(&[1, 2, 3]).is_none());
+        assert!(store.prefix_for(&[7, 8, 9]).is_some());
+        assert!(store.erased_since("personal", before));
+        assert!(!store.erased_since("personal", Instant::now()));
+        assert!(!store.erased_since("other", before));
     }
 
     #[test]
@@ -196,8 +253,8 @@ mod tests {
         let mut store = CacheStore::new(usize::MAX, Duration::from_secs(3600));
         let mut short = cache(&[1, 2]);
         let mut long = cache(&[1, 2, 3]);
-        store.add_prefix(short.share());
-        store.add_prefix(long.share());
+        store.add_prefix(short.share(), None);
+        store.add_prefix(long.share(), None);
         let found = store.prefix_for(&[1, 2, 3, 4]).expect("match");
         assert_eq!(found.tokens(), &[1, 2, 3]);
         assert_eq!(

@@ -9,6 +9,7 @@ use candle_core::{Device, Tensor};
 use super::chat_template::{ChatMessage, ChatTemplate};
 use super::llama::{LlamaModel, Step};
 use super::model::{self, ModelWeights};
+use super::prompt_encoding::encode_chat;
 use super::sampling::Sampler;
 use super::stream_decoder::StreamDecoder;
 use super::tokenizer::ModelTokenizer;
@@ -37,28 +38,13 @@ const END_OF_TURN_TOKENS: [&str; 5] = [
 pub(crate) struct Tokenization {
     tokenizer: ModelTokenizer,
     template: ChatTemplate,
+    /// Receives a copy of every prompt's ids (see [`super::PromptTap`]).
+    tap: Option<super::PromptTap>,
 }
 
 impl Tokenization {
     pub(crate) fn tokenizer(&self) -> &ModelTokenizer {
         &self.tokenizer
-    }
-
-    fn encode_rendered(&self, text: &str) -> Result<Vec<u32>, EngineError> {
-        let mut ids = Vec::new();
-        if self.tokenizer.add_bos_token() {
-            if let Some(bos) = self.tokenizer.bos_id() {
-                if !self
-                    .tokenizer
-                    .bos_token()
-                    .is_some_and(|b| text.starts_with(b))
-                {
-                    ids.push(bos);
-                }
-            }
-        }
-        ids.extend(self.tokenizer.encode(text)?);
-        Ok(ids)
     }
 
     /// Renders and tokenizes `messages`, dropping the oldest non-system turns
@@ -70,7 +56,7 @@ impl Tokenization {
     ) -> Result<Vec<u32>, EngineError> {
         let mut messages = messages.to_vec();
         loop {
-            let ids = self.encode_rendered(&self.template.render(&messages, true)?)?;
+            let ids = encode_chat(&self.template, &self.tokenizer, &messages, true)?;
             let first_dialogue = usize::from(messages.first().is_some_and(|m| m.role == "system"));
             if ids.len() <= budget || messages.len() <= first_dialogue + 1 {
                 if ids.len() > budget {
@@ -78,6 +64,9 @@ impl Tokenization {
                         tokens: ids.len(),
                         budget,
                     });
+                }
+                if let Some(tap) = &self.tap {
+                    let _ = tap.send(ids.clone());
                 }
                 return Ok(ids);
             }
@@ -95,8 +84,12 @@ impl Tokenization {
         let Some(system) = messages.first().filter(|m| m.role == "system") else {
             return Ok(0);
         };
-        let alone =
-            self.encode_rendered(&self.template.render(std::slice::from_ref(system), false)?)?;
+        let alone = encode_chat(
+            &self.template,
+            &self.tokenizer,
+            std::slice::from_ref(system),
+            false,
+        )?;
         Ok(super::kv_cache::common_prefix(&alone, prompt))
     }
 }
@@ -186,11 +179,17 @@ impl LoadedModel {
             tokenization: Tokenization {
                 tokenizer,
                 template,
+                tap: None,
             },
             stop_tokens,
             description,
             device,
         })
+    }
+
+    /// Sends a copy of every prompt's token ids to `tap` from now on.
+    pub(crate) fn tap_prompts(&mut self, tap: super::PromptTap) {
+        self.tokenization.tap = Some(tap);
     }
 
     /// Runs one request to completion on its own, sending events as it goes

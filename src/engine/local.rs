@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::loaded::{Backend, LoadedModel};
 use super::scheduler::{self, Inbox, Job, SchedulerSettings, Vocabulary};
-use super::{EngineError, EngineEvent, EventStream, GenerationRequest, Generator};
+use super::{EngineError, EngineEvent, EventStream, GenerationRequest, Generator, PromptTap};
 use crate::config::EngineSettings;
 
 /// A loaded GGUF model behind a bounded queue, served by its own thread.
@@ -27,12 +27,35 @@ impl LocalEngine {
         template_override: Option<&str>,
         settings: &EngineSettings,
     ) -> Result<Self, EngineError> {
+        Self::start_with(path, template_override, settings, None)
+    }
+
+    /// Like [`Self::start`], sending the token ids of every prompt the
+    /// model reads to `tap`.
+    pub fn start_tapped(
+        path: &Path,
+        template_override: Option<&str>,
+        settings: &EngineSettings,
+        tap: PromptTap,
+    ) -> Result<Self, EngineError> {
+        Self::start_with(path, template_override, settings, Some(tap))
+    }
+
+    fn start_with(
+        path: &Path,
+        template_override: Option<&str>,
+        settings: &EngineSettings,
+        tap: Option<PromptTap>,
+    ) -> Result<Self, EngineError> {
         let mut model = LoadedModel::load(
             path,
             template_override,
             settings.weights,
             settings.implementation,
         )?;
+        if let Some(tap) = tap {
+            model.tap_prompts(tap);
+        }
         let description = model.description.clone();
         let (jobs, jobs_inbox) = std_mpsc::sync_channel::<Job>(settings.queue_capacity.get());
         let (forgets, forgets_inbox) = std_mpsc::channel::<String>();
@@ -78,7 +101,10 @@ fn serve_one_at_a_time(
     jobs: std_mpsc::Receiver<Job>,
     prompt_budget: usize,
 ) {
-    while let Ok(Job { request, events }) = jobs.recv() {
+    while let Ok(Job {
+        request, events, ..
+    }) = jobs.recv()
+    {
         let result = model.generate(&request, prompt_budget, |event| events.send(event).is_ok());
         let last = match result {
             Ok(stats) => EngineEvent::Done(stats),
@@ -95,7 +121,11 @@ impl Generator for LocalEngine {
     fn submit(&self, request: GenerationRequest) -> Result<EventStream, EngineError> {
         let (events, stream) = mpsc::unbounded_channel();
         self.jobs
-            .try_send(Job { request, events })
+            .try_send(Job {
+                request,
+                events,
+                submitted: std::time::Instant::now(),
+            })
             .map_err(|e| match e {
                 std_mpsc::TrySendError::Full(_) => EngineError::Busy,
                 std_mpsc::TrySendError::Disconnected(_) => EngineError::Shutdown,

@@ -12,6 +12,7 @@ mod llama;
 mod loaded;
 mod local;
 mod model;
+mod prompt_encoding;
 mod requantize;
 mod sampling;
 mod scheduler;
@@ -29,6 +30,11 @@ pub use sampling::SamplingParams;
 pub use scripted::ScriptedEngine;
 
 use tokio::sync::mpsc;
+
+/// Receives the token ids of every prompt the engine reads, exactly as the
+/// model reads them ([`LocalEngine::start_tapped`]): how tests and audits
+/// check what untrusted text became.
+pub type PromptTap = std::sync::mpsc::Sender<Vec<u32>>;
 
 /// One generation job.
 #[derive(Debug, Clone)]

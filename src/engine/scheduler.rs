@@ -21,6 +21,9 @@ use super::{EngineError, EngineEvent, FinishReason, GenerationRequest, Generatio
 pub(crate) struct Job {
     pub(crate) request: GenerationRequest,
     pub(crate) events: mpsc::UnboundedSender<EngineEvent>,
+    /// When the request was queued: an erasure after it means its
+    /// conversation's cache must not be kept.
+    pub(crate) submitted: Instant,
 }
 
 /// The engine thread's inboxes: bounded generation requests (a full queue
@@ -95,9 +98,16 @@ pub(crate) fn run(
     let mut active: Vec<Active> = Vec::new();
     loop {
         while let Ok(key) = inbox.forgets.try_recv() {
-            if store.forget(&key) {
-                tracing::debug!("conversation cache dropped on request");
+            let dropped = store.erase(&key);
+            // A reply being generated keeps nothing of the conversation.
+            for seq in active
+                .iter_mut()
+                .filter(|seq| seq.key.as_deref() == Some(&key))
+            {
+                seq.key = None;
+                seq.share_at = None;
             }
+            tracing::debug!(dropped, "conversation caches dropped on erasure");
         }
         store.expire();
         if active.is_empty() {
@@ -136,7 +146,18 @@ fn admit_job(
     store: &mut CacheStore,
     active: &mut Vec<Active>,
 ) {
-    let Job { request, events } = job;
+    let Job {
+        mut request,
+        events,
+        submitted,
+    } = job;
+    let erased = request
+        .cache_key
+        .as_deref()
+        .is_some_and(|key| store.erased_since(key, submitted));
+    if erased {
+        request.cache_key = None;
+    }
     let mut seq = match admit(request, events.clone(), model, vocabulary, settings, store) {
         Ok(seq) => seq,
         Err(error) => {
@@ -144,6 +165,10 @@ fn admit_job(
             return;
         }
     };
+    // A request whose conversation was erased while it queued shares nothing.
+    if erased {
+        seq.share_at = None;
+    }
     // Another conversation is already computing this system prompt: wait
     // for it instead of computing it twice.
     if let Some(at) = seq.share_at {
@@ -266,7 +291,7 @@ fn step(
     for seq in active.iter_mut() {
         if seq.share_at == Some(seq.cache.len()) {
             let prefix = seq.cache.share();
-            store.add_prefix(prefix.clone());
+            store.add_prefix(prefix.clone(), seq.key.clone());
             new_prefixes.push(prefix);
             seq.share_at = None;
             seq.cache

@@ -118,8 +118,11 @@ pub struct ModelTokenizer {
     add_bos: bool,
     strip_leading_space: bool,
     warnings: Vec<String>,
-    /// Text of every special token, longest first.
-    special_texts: Vec<String>,
+    /// The same pipeline with special-token matching off: control-token
+    /// spellings in the text become ordinary text tokens.
+    plain: Tokenizer,
+    /// Every special token's text and id, longest text first.
+    control_tokens: Vec<(String, u32)>,
 }
 
 impl std::fmt::Debug for ModelTokenizer {
@@ -210,7 +213,7 @@ impl ModelTokenizer {
         // Special: control and user-defined tokens, bos/eos whatever their type, and
         // unk/pad unless they are ordinary text tokens (some files point pad at "!").
         let mut specials: Vec<AddedToken> = Vec::new();
-        let mut special_texts: Vec<String> = Vec::new();
+        let mut control_tokens: Vec<(String, u32)> = Vec::new();
         for (id, (tok, &ty)) in (0u32..).zip(tokens.iter().zip(&types)) {
             let special = ty == TYPE_CONTROL
                 || ty == TYPE_USER_DEFINED
@@ -222,13 +225,15 @@ impl ModelTokenizer {
             }
             // Matched on the raw text, before any `▁` normalization (as llama.cpp does).
             specials.push(AddedToken::from(tok.clone(), true));
-            special_texts.push(tok.clone());
+            control_tokens.push((tok.clone(), id));
         }
-        // Longest first, so stripping never leaves the tail of a longer token.
-        special_texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
+        // Longest first, so a match never stops at a shorter token's prefix.
+        control_tokens.sort_by_key(|(text, _)| std::cmp::Reverse(text.len()));
         inner
             .add_special_tokens(specials)
             .map_err(TokenizerError::Build)?;
+        let mut plain = inner.clone();
+        plain.set_encode_special_tokens(true);
 
         let add_bos = opt_bool(md, "tokenizer.ggml.add_bos_token")?.unwrap_or(add_bos_default);
         Ok(Self {
@@ -240,28 +245,9 @@ impl ModelTokenizer {
             add_bos,
             strip_leading_space: strip,
             warnings,
-            special_texts,
+            plain,
+            control_tokens,
         })
-    }
-
-    /// `text` with every special token's text removed, so content typed by a
-    /// visitor can never become a control token (e.g. a forged
-    /// `<|im_start|>system` turn). Repeated until nothing is left to remove,
-    /// since removing one token can join the halves of another.
-    pub fn strip_special_texts(&self, text: &str) -> String {
-        let mut current = text.to_owned();
-        loop {
-            let mut next = current.clone();
-            for special in &self.special_texts {
-                if next.contains(special.as_str()) {
-                    next = next.replace(special.as_str(), "");
-                }
-            }
-            if next == current {
-                return next;
-            }
-            current = next;
-        }
     }
 
     /// Encodes `text` to ids. Special/control tokens written in the text (e.g.
@@ -272,6 +258,23 @@ impl ModelTokenizer {
             .encode(text, false)
             .map_err(TokenizerError::Encode)?;
         Ok(enc.get_ids().to_vec())
+    }
+
+    /// Encodes `text` to ids with special-token matching off: a control
+    /// token's spelling in `text` becomes ordinary text tokens. Every
+    /// untrusted text reaches the model through this (see `prompt_encoding`).
+    pub fn encode_plain(&self, text: &str) -> Result<Vec<u32>> {
+        let enc = self
+            .plain
+            .encode(text, false)
+            .map_err(TokenizerError::Encode)?;
+        Ok(enc.get_ids().to_vec())
+    }
+
+    /// Every special (control or user-defined) token's text and id, longest
+    /// text first.
+    pub fn control_tokens(&self) -> &[(String, u32)] {
+        &self.control_tokens
     }
 
     /// Decodes ids to text. Special tokens are kept (`skip_special_tokens = false`),

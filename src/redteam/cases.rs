@@ -27,18 +27,22 @@ pub enum Category {
     Urgency,
     /// Markup, bidi overrides and control characters in the visitor's text.
     HtmlPayload,
+    /// Chat-template control tokens typed to open a fake system or
+    /// assistant turn.
+    ForgedTurn,
     /// Frames that break the protocol.
     Malformed,
 }
 
 impl Category {
     /// Every category, in table order.
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 7] = [
         Category::Identity,
         Category::CrossCustomer,
         Category::PromptExtraction,
         Category::Urgency,
         Category::HtmlPayload,
+        Category::ForgedTurn,
         Category::Malformed,
     ];
 
@@ -50,6 +54,7 @@ impl Category {
             Category::PromptExtraction => "prompt_extraction",
             Category::Urgency => "urgency",
             Category::HtmlPayload => "html_payload",
+            Category::ForgedTurn => "forged_turn",
             Category::Malformed => "malformed",
         }
     }

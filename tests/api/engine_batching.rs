@@ -1,7 +1,8 @@
 //! The batched engine with the real default model: Candor's own forward
 //! pass agrees with candle-transformers' reference model, conversations
-//! generated together match the same conversations generated alone, and a
-//! follow-up turn reuses the conversation's cache.
+//! generated together match the same conversations generated alone, a
+//! follow-up turn reuses the conversation's cache, and an erasure leaves
+//! nothing of the conversation in any cache, whatever its timing.
 
 use candor::config::EngineSettings;
 use candor::engine::local_bench::LoadedModelHandle;
@@ -221,4 +222,75 @@ async fn a_follow_up_turn_reads_only_its_new_tokens() {
         collect(cold.submit(request(follow_up, None)).expect("submit")).await;
     assert_eq!(cold_stats.cached_prompt_tokens, 0);
     assert_eq!(cached_text, cold_text);
+}
+
+/// A system prompt holding one customer's details (as a personalized one
+/// does), long enough to become a shared prefix.
+fn personal_system() -> String {
+    format!("{SYSTEM} The customer is Erin Example, order HX-4242, tea kettle, paid 54.00.")
+}
+
+/// Follows up on `key` after its erasure: nothing of the erased
+/// conversation may be reused, neither its own cache nor a prefix computed
+/// from its personal system prompt.
+async fn assert_nothing_kept(engine: &LocalEngine, key: &str, first_turn: &str, reply: &str) {
+    let follow_up = chat(&personal_system(), &[first_turn, reply, "And returns?"]);
+    let (_, stats) = collect(
+        engine
+            .submit(request(follow_up, Some(key)))
+            .expect("submit"),
+    )
+    .await;
+    assert_eq!(
+        stats.cached_prompt_tokens, 0,
+        "the erased conversation's text came back from a cache"
+    );
+}
+
+#[tokio::test]
+async fn an_erasure_during_generation_leaves_nothing_in_the_caches() {
+    let engine = engine(|_| {});
+    let first_turn = "How long does shipping take?";
+    let mut stream = engine
+        .submit(request(
+            chat(&personal_system(), &[first_turn]),
+            Some("erased"),
+        ))
+        .expect("submit");
+    // Erase once the reply is being generated.
+    let mut reply = String::new();
+    loop {
+        match stream.recv().await.expect("stream open") {
+            EngineEvent::Delta(delta) => {
+                reply.push_str(&delta);
+                break;
+            }
+            EngineEvent::Done(_) => panic!("finished before the erasure"),
+            EngineEvent::Failed(error) => panic!("generation failed: {error}"),
+        }
+    }
+    engine.forget("erased");
+    let (rest, _) = collect(stream).await;
+    reply.push_str(&rest);
+    assert_nothing_kept(&engine, "erased", first_turn, &reply).await;
+}
+
+#[tokio::test]
+async fn an_erasure_while_a_request_waits_in_the_queue_leaves_nothing_in_the_caches() {
+    let engine = engine(|s| s.max_batch = std::num::NonZeroUsize::MIN);
+    // One conversation occupies the only slot; the erased one waits behind it.
+    let busy = engine
+        .submit(request(chat(SYSTEM, &["Tell me about your shop."]), None))
+        .expect("submit");
+    let first_turn = "How long does shipping take?";
+    let waiting = engine
+        .submit(request(
+            chat(&personal_system(), &[first_turn]),
+            Some("queued"),
+        ))
+        .expect("submit");
+    engine.forget("queued");
+    collect(busy).await;
+    let (reply, _) = collect(waiting).await;
+    assert_nothing_kept(&engine, "queued", first_turn, &reply).await;
 }

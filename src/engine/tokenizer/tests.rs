@@ -25,20 +25,22 @@ fn strings<S: AsRef<str>>(items: &[S]) -> Value {
 }
 
 fn byte_level_md() -> Vec<(&'static str, Value)> {
+    byte_level_md_with(&["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+}
+
+/// A byte-level vocabulary whose first tokens are the control tokens
+/// `controls` (bos = the second, eos = the third).
+fn byte_level_md_with(controls: &[&str]) -> Vec<(&'static str, Value)> {
     let byte_char = |b: u8| {
         (0..=323u32)
             .filter_map(char::from_u32)
             .find(|&c| byte_level_char_to_byte(c) == Some(b))
     };
-    let mut tokens: Vec<String> = vec![
-        "<|endoftext|>".into(),
-        "<|im_start|>".into(),
-        "<|im_end|>".into(),
-    ];
+    let mut tokens: Vec<String> = controls.iter().map(|c| c.to_string()).collect();
     tokens.extend((0..=255u8).filter_map(byte_char).map(String::from));
     let merges = ["H e", "He l", "Hel l", "Hell o", "Ġ H", "ĠH i", "1 2"];
     tokens.extend(["He", "Hel", "Hell", "Hello", "ĠH", "ĠHi", "12"].map(String::from));
-    let mut types = vec![Value::I32(3); 3];
+    let mut types = vec![Value::I32(3); controls.len()];
     types.resize(tokens.len(), Value::I32(1));
     vec![
         ("tokenizer.ggml.model", Value::String("gpt2".into())),
@@ -54,6 +56,12 @@ fn byte_level_md() -> Vec<(&'static str, Value)> {
 /// A tiny gpt2/smollm vocabulary: control tokens 0..3, the 256 byte chars, a few merges.
 pub(crate) fn byte_level_fixture() -> ModelTokenizer {
     ModelTokenizer::from_gguf(&content(byte_level_md())).unwrap()
+}
+
+/// A tiny byte-level vocabulary with the given control tokens (at least
+/// three: the second is bos, the third eos).
+pub(crate) fn byte_level_fixture_with(controls: &[&str]) -> ModelTokenizer {
+    ModelTokenizer::from_gguf(&content(byte_level_md_with(controls))).unwrap()
 }
 
 fn sentencepiece_md() -> Vec<(&'static str, Value)> {
