@@ -11,6 +11,7 @@ use crate::answer::{
     plan_turn, AccountAsk, Asker, DeliveryTimes, OrderField, Plan, TurnInput, Written,
 };
 use crate::domain::{ConversationId, CustomerId, Locale};
+use crate::guard::phrases::normalize;
 use crate::personalization::{AnswerKind, SupportOrders, WhyRecord};
 use crate::store::{AuditCode, AuditEvent, ConversationState, NewMessage, Sender, StoredMessage};
 
@@ -68,7 +69,12 @@ impl ConversationService {
             &previous_orders(&history),
             orders.as_ref().map(SupportOrders::orders),
         );
-        let retrieved = self.answers.knowledge.retrieve(locale, &question).await;
+        // Searched with chat spellings expanded ("hw long b4" → "how long before").
+        let retrieved = self
+            .answers
+            .knowledge
+            .retrieve(locale, &normalize(&question))
+            .await;
         let asker = match (&customer, &orders) {
             (Some(_), Some(orders)) => Asker::Verified(orders.orders()),
             // A signed-in customer whose orders the shop keeps from support
@@ -86,7 +92,7 @@ impl ConversationService {
             }
             _ => Vec::new(),
         };
-        let plan = plan_turn(TurnInput {
+        let input = TurnInput {
             texts,
             question: &question,
             ask: ask.as_ref(),
@@ -99,7 +105,30 @@ impl ConversationService {
                 passages: &delivery,
             },
             settings: &self.answers.settings,
-        });
+        };
+        let mut plan = plan_turn(input);
+        // A follow-up ("and how much would that cost?") that the knowledge
+        // base cannot answer alone is asked again together with the
+        // customer's previous question; only a quote from the shop's own
+        // text is taken from that second try.
+        if ask.is_none() && is_dont_know(&plan) {
+            if let Some(previous) = previous_question(&history) {
+                let joined = format!("{previous}\n{question}");
+                let retrieved = self
+                    .answers
+                    .knowledge
+                    .retrieve(locale, &normalize(&joined))
+                    .await;
+                let retry = plan_turn(TurnInput {
+                    question: &joined,
+                    retrieved: &retrieved,
+                    ..input
+                });
+                if matches!(&retry, Plan::Written(w) if w.kind == AnswerKind::Knowledge) {
+                    plan = retry;
+                }
+            }
+        }
         match plan {
             Plan::Written(written) => {
                 self.send_written(conversation, customer.as_ref(), written)
@@ -241,6 +270,21 @@ impl ConversationService {
             locks.remove(conversation);
         }
     }
+}
+
+/// Whether the plan is the honest "don't know".
+fn is_dont_know(plan: &Plan) -> bool {
+    matches!(plan, Plan::Written(written) if written.kind == AnswerKind::DontKnow)
+}
+
+/// The customer's message before the latest one, if the conversation has one.
+fn previous_question(history: &[StoredMessage]) -> Option<&str> {
+    history
+        .iter()
+        .rev()
+        .filter(|m| m.sender == Sender::Customer)
+        .nth(1)
+        .map(|m| m.text.as_str())
 }
 
 /// The orders the previous AI answer stated facts about, when it was an

@@ -434,7 +434,9 @@ const CHAT_WORDS: &str = "u=you ur=your r=are 2=to 4=for pls=please plz=please p
     isnt=is_not wasnt=was_not arent=are_not havent=have_not couldnt=could_not \
     wouldnt=would_not youre=you_are thats=that_is qqn=quelqu_un qqun=quelqu_un \
     porfa=por_favor porfavor=por_favor xfa=por_favor vc=voce vcs=voces nn=non \
-    humna=human huamn=human hooman=human hoomans=humans agnet=agent";
+    humna=human huamn=human hooman=human hoomans=humans agnet=agent \
+    hw=how b4=before til=until sumthing=something smth=something addy=address \
+    cuz=because coz=because abt=about";
 
 /// Split English contractions as `first_second=replacement`: "didn't"
 /// becomes "didn t" once punctuation is gone, then "did not".
