@@ -224,7 +224,8 @@ mod tests {
         let l = lexicon();
         assert_eq!(
             l.terms(Locale::En, "How long does SHIPPING take? Ships in 2 days."),
-            ["long", "ship", "take", "ship", "2", "day"]
+            // "how long" asks for a duration; "long" names no topic.
+            ["ship", "take", "ship", "2", "day"]
         );
         for (a, b) in [
             ("shipped", "ship"),
