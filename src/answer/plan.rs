@@ -209,9 +209,14 @@ pub fn account_answer(
         return Written::new(AnswerKind::NotFound, &[texts.no_orders.clone()], Vec::new());
     }
     let chosen: Vec<&OrderRecord> = match resolve(question, orders) {
-        OrderRef::Unknown(token) => {
-            let text = LocaleTexts::fill(&texts.order_not_found, "order", &token);
-            return Written::new(AnswerKind::NotFound, &[text], Vec::new());
+        // The id is not repeated: the answer is the same whether the order
+        // is someone else's or does not exist, and names no identifier.
+        OrderRef::Unknown(_) => {
+            return Written::new(
+                AnswerKind::NotFound,
+                &[texts.order_not_found.clone()],
+                Vec::new(),
+            );
         }
         OrderRef::Orders(ids) => orders.iter().filter(|o| ids.contains(&o.id)).collect(),
         OrderRef::Unnamed if ask.unshipped => {

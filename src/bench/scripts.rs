@@ -1,13 +1,16 @@
 //! The customers of `candor bench load`: ten scripted three-turn English
-//! exchanges about the shop's everyday questions.
+//! exchanges asking for suggestions.
 //!
-//! Every turn is an ordinary question for the model. None asks for a person,
-//! asks whether the visitor talks to a bot, complains, asks "why did you say
-//! that?" or repeats itself, so Candor's deterministic routers never answer
-//! in the model's place (a test below runs each turn through the real
-//! phrase lists). Keep it that way when editing: avoid words such as
-//! "agent", "person", "someone", "contact", "support", "are you", "machine",
-//! "program" and any "not"/"wrong"/"again" phrasing.
+//! The benchmark measures the model, so every turn is one the model answers:
+//! a request for a suggestion (the answer plan quotes the shop's own text
+//! for shop facts and states account facts from the store, without the
+//! model). None asks for a person, asks whether the visitor talks to a bot,
+//! complains, asks "why did you say that?" or repeats itself, so Candor's
+//! deterministic routers never answer in the model's place (a test below
+//! runs each turn through the real phrase lists and the answer lexicon).
+//! Keep it that way when editing: avoid words such as "agent", "person",
+//! "someone", "contact", "support", "are you", "machine", "program", "order"
+//! and any "not"/"wrong"/"again" phrasing.
 
 /// One visitor's three messages, sent one after the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,83 +24,83 @@ pub struct CustomerScript {
 /// The scripts; conversation `i` of a run follows `CUSTOMER_SCRIPTS[i % 10]`.
 pub const CUSTOMER_SCRIPTS: [CustomerScript; 10] = [
     CustomerScript {
-        topic: "shipping times",
+        topic: "green tea",
         turns: [
-            "Hi! How long does shipping usually take for an order placed today?",
-            "Do you ship on weekends too, or only on business days?",
-            "Great. Can I pick a faster delivery option at checkout?",
+            "Can you recommend a green tea for a beginner?",
+            "What would you suggest drinking it with?",
+            "Any suggestion for the best time of day to drink it?",
         ],
     },
     CustomerScript {
-        topic: "return policy",
+        topic: "coffee",
         turns: [
-            "Hello, what is your return policy for items I have already unpacked?",
-            "How many days do I have to send something back?",
-            "Will the full amount be refunded to my card?",
+            "What would you recommend for someone who likes strong coffee?",
+            "Could you suggest a way to brew it at home?",
+            "Which coffee should I try for an afternoon cup?",
         ],
     },
     CustomerScript {
-        topic: "payment methods",
+        topic: "gift",
         turns: [
-            "Which payment methods do you accept?",
-            "Can I pay by bank transfer instead of with a credit card?",
-            "Is it safe to enter my card details on your checkout page?",
+            "Can you recommend a present for my mother who loves tea?",
+            "What would you suggest adding to make it feel special?",
+            "Any suggestion for a small card message?",
         ],
     },
     CustomerScript {
-        topic: "opening hours",
+        topic: "chocolate",
         turns: [
-            "What are your opening hours on weekdays?",
-            "Do you reply to messages on Saturdays?",
-            "If I write on Friday evening, when can I expect a reply?",
+            "Could you recommend a chocolate to go with black tea?",
+            "What would you suggest for a dinner party dessert?",
+            "Which chocolate would you recommend for a child?",
         ],
     },
     CustomerScript {
-        topic: "gift order",
+        topic: "teapot",
         turns: [
-            "I would like to send a teapot as a present to my mother. Can you ship it straight to her address?",
-            "Can you put a small gift note in the parcel?",
-            "How long would it take to arrive in another city?",
+            "Can you recommend a teapot for a small kitchen?",
+            "What would you suggest for brewing loose leaf tea in it?",
+            "Any suggestion for keeping it looking nice?",
         ],
     },
     CustomerScript {
-        topic: "tracking",
+        topic: "evening",
         turns: [
-            "How can I follow my parcel once an order has shipped?",
-            "How soon after ordering do I receive the tracking link?",
-            "What happens if the parcel arrives damaged?",
+            "What would you recommend for a calm evening cup?",
+            "Can you suggest something without caffeine?",
+            "What should I try if I like fruity flavours?",
         ],
     },
     CustomerScript {
-        topic: "exchanges",
+        topic: "breakfast",
         turns: [
-            "Can I exchange a teapot for one in a different colour?",
-            "Do I pay the return shipping for an exchange?",
-            "How long does an exchange take from start to finish?",
+            "Can you recommend a tea for breakfast?",
+            "What would you suggest to eat with it?",
+            "Which tea should I pick for a weekend brunch?",
         ],
     },
     CustomerScript {
-        topic: "tea advice",
+        topic: "office",
         turns: [
-            "Do you sell loose leaf green tea?",
-            "How should I store green tea so it stays fresh?",
-            "Which tea would you recommend for a quiet evening without caffeine?",
+            "What would you recommend for a team of five at the office?",
+            "Can you suggest an easy way to serve it to everyone?",
+            "Any suggestion for a snack to share with it?",
         ],
     },
     CustomerScript {
-        topic: "cancelling",
+        topic: "cold weather",
         turns: [
-            "Can I cancel an order I placed this morning?",
-            "How quickly will the refund show up on my bank statement?",
-            "Could I change the shipping address instead of cancelling?",
+            "Can you recommend a warming drink for cold weather?",
+            "What would you suggest adding to it, honey or lemon?",
+            "What should I try for a winter picnic?",
         ],
     },
     CustomerScript {
-        topic: "international",
+        topic: "first order",
         turns: [
-            "Do you ship to Canada?",
-            "Will I have to pay import taxes when the parcel arrives?",
-            "Which currency will my card be charged in?",
+            "I am new here, what would you recommend to start with?",
+            "Can you suggest a second item to go with it?",
+            "Any suggestion for a nice way to try both?",
         ],
     },
 ];
@@ -125,6 +128,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::answer::AccountLexicon;
     use crate::domain::Locale;
     use crate::guard::phrases::{Book, Intent, PhraseBook};
     use crate::guard::Notices;
@@ -136,6 +140,7 @@ mod tests {
         let handoff = PhraseBook::load(&prompts, Book::Handoff).expect("handoff phrases");
         let identity = PhraseBook::load(&prompts, Book::Identity).expect("identity phrases");
         let notices = Notices::load(&prompts).expect("locale texts");
+        let answers = AccountLexicon::load(&prompts).expect("answer lexicon");
         let routed = [Intent::Human, Intent::Dissatisfied, Intent::Identity];
         // The check can fail: these would be answered without the model.
         assert_eq!(
@@ -161,6 +166,15 @@ mod tests {
                 !asks_why(&notices, Locale::En, &message),
                 "{message:?} asks why"
             );
+            assert!(
+                answers.asks_for_suggestions(Locale::En, &message),
+                "{message:?} is not a request the model answers"
+            );
+            let cues = answers.cues(Locale::En, &message);
+            assert!(
+                !cues.about_orders && !cues.own_orders && cues.fields.is_empty(),
+                "{message:?} reads as an order question: {cues:?}"
+            );
         }
     }
 
@@ -168,7 +182,7 @@ mod tests {
     fn first_turns_greet_with_the_run_and_visitor() {
         assert_eq!(
             customer_message(42, 11, 0).as_deref(),
-            Some("Hi, visitor 42-12 here. Hello, what is your return policy for items I have already unpacked?")
+            Some("Hi, visitor 42-12 here. What would you recommend for someone who likes strong coffee?")
         );
         assert_eq!(
             customer_message(42, 11, 2).as_deref(),

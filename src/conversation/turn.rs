@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::service::HISTORY_MESSAGES;
 use super::{ConversationEvent, ConversationService};
 use crate::answer::{
-    plan_turn, AccountAsk, Asker, DeliveryTimes, OrderField, Plan, TurnInput, Written,
+    id_tokens, plan_turn, AccountAsk, Asker, DeliveryTimes, OrderField, Plan, TurnInput, Written,
 };
 use crate::domain::{ConversationId, CustomerId, Locale};
 use crate::guard::phrases::normalize;
@@ -63,12 +63,19 @@ impl ConversationService {
             None => None,
         };
         let cues = lexicon.cues(locale, &question);
-        let ask = AccountAsk::classify(
-            &question,
-            &cues,
-            &previous_orders(&history),
-            orders.as_ref().map(SupportOrders::orders),
-        );
+        let suggestions = lexicon.asks_for_suggestions(locale, &question);
+        // "Can you recommend something based on what I bought?" asks for a
+        // suggestion, not for an order fact (unless it names an order).
+        let ask = if suggestions && id_tokens(&question).is_empty() {
+            None
+        } else {
+            AccountAsk::classify(
+                &question,
+                &cues,
+                &previous_orders(&history),
+                orders.as_ref().map(SupportOrders::orders),
+            )
+        };
         // Searched with chat spellings expanded ("hw long b4" → "how long before").
         let retrieved = self
             .answers
@@ -96,8 +103,7 @@ impl ConversationService {
             texts,
             question: &question,
             ask: ask.as_ref(),
-            open_ended: lexicon.is_smalltalk(locale, &question)
-                || lexicon.asks_for_suggestions(locale, &question),
+            open_ended: lexicon.is_smalltalk(locale, &question) || suggestions,
             asker,
             retrieved: &retrieved,
             delivery: DeliveryTimes {

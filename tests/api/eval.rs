@@ -13,6 +13,7 @@ use candor::domain::Locale;
 use candor::engine::{Generator, ScriptedEngine};
 use candor::eval::{load_dir, run_cases, Judge, Report, Selection, ShopData, Target, Targets};
 use candor::guard::Notices;
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -80,44 +81,74 @@ async fn the_answer_quality_targets_are_met_with_the_real_model() {
     assert!(missed.is_empty(), "below target: {}", missed.join("; "));
 }
 
+const INVENTED: [&str; 3] = ["99.95", "+1 800 555 0199", "QX-4242"];
+
 /// A model that states an amount, a phone number and a code that are
-/// nowhere in the shop's data: wherever one reaches the visitor, the
-/// harness counts a hallucination.
-#[tokio::test]
-async fn invented_values_that_reach_the_visitor_are_counted_as_hallucinations() {
-    let inventor = ScriptedEngine::new(|_| {
+/// nowhere in the shop's data.
+fn inventor() -> Arc<dyn Generator> {
+    Arc::new(ScriptedEngine::new(|_| {
         "Thanks for asking. It costs 99.95 EUR, call +1 800 555 0199 and quote code QX-4242.".into()
-    });
-    let report = run(Some(Arc::new(inventor)), subset()).await;
-    let mut reached = 0;
+    }))
+}
+
+/// Facts come from the shop's data by construction: with a model that
+/// invents values, none reaches the visitor — not through the labelled
+/// questions (answered from the store and the knowledge base), not where
+/// the model does write (a greeting, a request for suggestions: the fact
+/// check removes the sentence) — and the harness counts such a value as a
+/// hallucination whenever a reply states one.
+#[tokio::test]
+async fn invented_values_never_reach_the_visitor_and_the_harness_would_count_them() {
+    let report = run(Some(inventor()), subset()).await;
     for r in &report.results {
         let reply = r
             .reply
             .as_ref()
             .unwrap_or_else(|| panic!("{}: no reply", r.case.id));
-        let invented: Vec<&str> = ["99.95", "+1 800 555 0199", "QX-4242"]
-            .into_iter()
-            .filter(|v| reply.text.contains(v))
-            .collect();
-        if invented.is_empty() {
-            continue;
+        for value in INVENTED {
+            assert!(!reply.text.contains(value), "{}: {}", r.case.id, reply.text);
         }
-        reached += 1;
-        for value in invented {
-            assert!(
-                r.verdict.hallucinated.iter().any(|h| h == value),
-                "{}: {value} not flagged in {:?}",
-                r.case.id,
-                r.verdict
-            );
-        }
-        assert!(!r.passed(), "{}", r.case.id);
     }
     let all = report.overall();
-    let share = all.hallucination.expect("replies");
-    assert_eq!(share.hits, reached, "{share:?}");
+    assert_eq!(all.hallucination.expect("replies").hits, 0);
     assert_eq!(all.no_reply, 0);
-    assert!(!report.shortfalls(&Targets::default()).is_empty());
+
+    // Where the model writes, its words arrive without the invented values.
+    let app = spawn_app_with(Some(inventor()), |_| {}).await;
+    let (mut ws, _) = app.hello(json!({"type":"hello","locale":"en"})).await;
+    for (i, text) in ["hello", "Can you recommend a tea for a gift?"]
+        .into_iter()
+        .enumerate()
+    {
+        let frames = exchange(&mut ws, &format!("q{i}"), text).await;
+        let reply = frames.last().expect("reply");
+        assert_eq!(reply["sender"], "ai", "{reply}");
+        assert_eq!(reply["why"]["answer"], "model", "{reply}");
+        let said = reply["text"].as_str().expect("text");
+        assert!(said.contains("Thanks for asking."), "{said}");
+        for value in INVENTED {
+            assert!(!said.contains(value), "{said}");
+        }
+    }
+
+    // The harness flags each value when a reply states it.
+    let prompts = root().join("prompts");
+    let shop = ShopData::load(&prompts, &app.store)
+        .await
+        .expect("shop data");
+    let judge = Judge::new(&Notices::load(&prompts).expect("texts"), shop);
+    let cases = subset().apply(load_dir(&root().join("tests/data/eval")).expect("cases"));
+    let verdict = judge.judge(
+        &cases[0],
+        "Thanks for asking. It costs 99.95 EUR, call +1 800 555 0199 and quote code QX-4242.",
+    );
+    for value in INVENTED {
+        assert!(
+            verdict.hallucinated.iter().any(|h| h == value),
+            "{value} not flagged in {verdict:?}"
+        );
+    }
+    app.stop().await;
 }
 
 /// A model that always gives the honest "don't know" (in English): every

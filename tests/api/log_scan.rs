@@ -182,13 +182,18 @@ async fn session(server: &LoggedServer, signer: &WidgetSigner) -> Vec<String> {
     assert_eq!(welcome["verified"], true, "{welcome}");
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
     // The model answers the first question (slow in a dev build: one reply
-    // is minutes of prefill); the second is asked while queued, so it goes to
-    // the agents instead.
+    // is minutes of prefill), the answer plan the second from the store; the
+    // third is asked while queued, so it goes to the agents instead.
     let ask = "Hi, this is Emma Johnson, emma.johnson@example.com, phone +1 555 0101. \
-               Where is my order A1001?";
+               Can you recommend a tea for me?";
     let frames = exchange(&mut ws, "q1", ask).await;
     let reply = frames.last().expect("reply");
     assert_eq!(reply["sender"], "ai", "the model answered: {reply}");
+    assert_eq!(reply["why"]["answer"], "model", "{reply}");
+    let ask = "Emma Johnson again (+1 555 0101). Where is my order A1001?";
+    let frames = exchange(&mut ws, "q1b", ask).await;
+    let reply = frames.last().expect("reply");
+    assert_eq!(reply["why"]["answer"], "account", "{reply}");
     send(&mut ws, json!({"type":"handoff_request"})).await;
     recv_until(&mut ws, |f| f["type"] == "handoff").await;
     send(&mut ws, json!({"type":"typing"})).await;

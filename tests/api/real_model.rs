@@ -22,10 +22,18 @@ async fn the_real_model_streams_a_reply_that_is_stored_exactly_as_streamed() {
         .is_some_and(|d| d.contains("AI")));
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
 
-    let frames = exchange(&mut ws, "q1", "What is your return policy?").await;
+    // A request for a suggestion: the model answers it (shop facts are
+    // quoted from the knowledge base without the model).
+    let frames = exchange(
+        &mut ws,
+        "q1",
+        "Can you recommend a tea for a rainy afternoon?",
+    )
+    .await;
     assert_eq!(frames[0]["sender"], "customer");
     let reply = frames.last().expect("reply");
     assert_eq!(reply["sender"], "ai", "the model answered: {reply}");
+    assert_eq!(reply["why"]["answer"], "model", "{reply}");
     let deltas: Vec<_> = frames.iter().filter(|f| f["type"] == "delta").collect();
     assert!(deltas.len() > 1, "the reply streamed in several deltas");
     let streamed: String = deltas

@@ -379,8 +379,9 @@ async fn the_demo_page_shows_a_hostile_reply_as_text_in_a_real_browser() {
     )
     .await;
 
-    // The visitor types markup; the echo model repeats it in its reply.
-    let payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><b>bold</b>\u{202E}gnp.exe";
+    // The visitor types markup in a request the model answers (a
+    // suggestion); the echo model repeats it in its reply.
+    let payload = "Can you recommend one? <img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><b>bold</b>\u{202E}gnp.exe";
     let typed = format!(
         "const f = document.querySelector('.candor-form'); f.querySelector('input').value = {}; f.requestSubmit(); true",
         json!(payload)
