@@ -253,22 +253,14 @@ impl ModelTokenizer {
     /// Encodes `text` to ids. Special/control tokens written in the text (e.g.
     /// `<|im_start|>`) map to their single ids; no BOS is added (see [`Self::add_bos_token`]).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        let enc = self
-            .inner
-            .encode(text, false)
-            .map_err(TokenizerError::Encode)?;
-        Ok(enc.get_ids().to_vec())
+        ids_of(&self.inner, text)
     }
 
     /// Encodes `text` to ids with special-token matching off: a control
     /// token's spelling in `text` becomes ordinary text tokens. Every
     /// untrusted text reaches the model through this (see `prompt_encoding`).
     pub fn encode_plain(&self, text: &str) -> Result<Vec<u32>> {
-        let enc = self
-            .plain
-            .encode(text, false)
-            .map_err(TokenizerError::Encode)?;
-        Ok(enc.get_ids().to_vec())
+        ids_of(&self.plain, text)
     }
 
     /// Every special (control or user-defined) token's text and id, longest
@@ -367,6 +359,14 @@ impl ModelTokenizer {
             },
         }
     }
+}
+
+/// `text` encoded by `tokenizer`, without added special tokens.
+fn ids_of(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
+    let encoding = tokenizer
+        .encode(text, false)
+        .map_err(TokenizerError::Encode)?;
+    Ok(encoding.get_ids().to_vec())
 }
 
 /// Inverse of GPT-2's `bytes_to_unicode`: printable bytes stand for themselves,
