@@ -377,7 +377,13 @@ async fn a_denial_of_being_a_computer_never_reaches_the_visitor() {
     let app = spawn_app_with(Some(Arc::new(engine)), |_| {}).await;
     let notices = Notices::builtin().expect("texts");
     let (mut ws, _) = app.hello(json!({"type":"hello","locale":"en"})).await;
-    let frames = exchange(&mut ws, "g", "Thanks, my grandma says hi!").await;
+    // A request for a suggestion, so the model answers.
+    let frames = exchange(
+        &mut ws,
+        "g",
+        "Thanks! Can you recommend a tea for my grandma?",
+    )
+    .await;
     let reply = frames.last().expect("reply");
     assert_eq!(reply["sender"], "ai");
     let text = reply["text"].as_str().unwrap_or_default();
