@@ -11,6 +11,7 @@ pub mod config;
 pub mod conversation;
 pub mod domain;
 pub mod engine;
+pub mod error;
 pub mod eval;
 pub mod gateway;
 pub mod guard;

@@ -15,6 +15,7 @@ use crate::conversation::{
     unattended_watch_task, ConversationService, HandoffPolicy, ServiceParts,
 };
 use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
+use crate::error::ErrorCode;
 use crate::gateway::customer_socket::SocketContext;
 use crate::gateway::{AllowedOrigins, ClientLimits, WidgetSigner};
 use crate::guard::phrases::{Book, PhraseBook, PhraseError};
@@ -342,25 +343,27 @@ fn json_config() -> web::JsonConfig {
             use actix_web::error::JsonPayloadError;
             let api = match &err {
                 JsonPayloadError::OverflowKnownLength { .. }
-                | JsonPayloadError::Overflow { .. } => {
-                    ApiError::invalid("body_too_large", "request bodies are limited to 64 KiB")
-                }
+                | JsonPayloadError::Overflow { .. } => ApiError::invalid(
+                    ErrorCode::BodyTooLarge,
+                    "request bodies are limited to 64 KiB",
+                ),
                 JsonPayloadError::ContentType => ApiError::invalid(
-                    "unsupported_content_type",
+                    ErrorCode::UnsupportedContentType,
                     "send Content-Type: application/json",
                 ),
                 JsonPayloadError::Deserialize(e) if e.is_data() => {
-                    ApiError::invalid("invalid_body", first_line(&e.to_string()))
+                    ApiError::invalid(ErrorCode::InvalidBody, first_line(&e.to_string()))
                 }
-                _ => ApiError::invalid("invalid_json", "the body is not valid JSON"),
+                _ => ApiError::invalid(ErrorCode::InvalidJson, "the body is not valid JSON"),
             };
             api.into()
         })
 }
 
 fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|_, _| ApiError::invalid("invalid_path", "bad path parameter").into())
+    web::PathConfig::default().error_handler(|_, _| {
+        ApiError::invalid(ErrorCode::InvalidPath, "bad path parameter").into()
+    })
 }
 
 fn first_line(text: &str) -> String {

@@ -18,7 +18,8 @@ use crate::conversation::{
     ConversationError, ConversationEvent, ConversationService, HandoffStatus, OpenRequest,
     PostOutcome, Resume,
 };
-use crate::domain::{ClientId, ConversationId, CustomerId, DomainError, Locale, MessageText};
+use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
+use crate::error::{ErrorCode, Refusal};
 use crate::privacy::{export_customer, ConsentChange, Requester};
 use crate::store::StoredMessage;
 
@@ -89,7 +90,7 @@ pub async fn serve(
                     }
                     Some(Inbound::Binary(_)) => {
                         let frame = if conn.slot.allow_frame() {
-                            ServerFrame::error("binary_not_supported", "send JSON text frames")
+                            ServerFrame::error(ErrorCode::BinaryNotSupported, "send JSON text frames")
                         } else {
                             rate_limited()
                         };
@@ -127,7 +128,7 @@ struct Gone;
 /// The refusal of a frame over its budget.
 fn rate_limited() -> ServerFrame {
     ServerFrame::error(
-        "rate_limited",
+        ErrorCode::RateLimited,
         "too many frames; please wait a moment before sending more",
     )
 }
@@ -145,7 +146,11 @@ impl Connection {
         self.send(&ServerFrame::message(message)).await
     }
 
-    async fn send_error(&mut self, code: &str, message: impl Into<String>) -> Result<(), Gone> {
+    async fn send_error(
+        &mut self,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> Result<(), Gone> {
         self.send(&ServerFrame::error(code, message)).await
     }
 
@@ -182,7 +187,7 @@ impl Connection {
                 Ok(())
             }
             Err(_) => {
-                self.send_error("internal_error", "could not replay messages")
+                self.send_error(ErrorCode::InternalError, "could not replay messages")
                     .await
             }
         }
@@ -226,13 +231,13 @@ impl Connection {
             }
             (ClientFrame::Hello { .. }, Some(_)) => {
                 self.send_error(
-                    "already_started",
+                    ErrorCode::AlreadyStarted,
                     "hello may only be sent once per connection",
                 )
                 .await
             }
             (_, None) => {
-                self.send_error("hello_required", "the first frame must be hello")
+                self.send_error(ErrorCode::HelloRequired, "the first frame must be hello")
                     .await
             }
             (ClientFrame::Message { client_id, text }, Some(conversation)) => {
@@ -286,7 +291,10 @@ impl Connection {
             }),
             Some(Err(_)) => {
                 return self
-                    .send_error("invalid_frame", "hello: conversation_id is not a valid id")
+                    .send_error(
+                        ErrorCode::InvalidFrame,
+                        "hello: conversation_id is not a valid id",
+                    )
                     .await;
             }
         };
@@ -357,7 +365,7 @@ impl Connection {
             .await
         {
             Ok(HandoffStatus::Closed) => {
-                self.send_error("conversation_closed", "this conversation is closed")
+                self.send_error(ErrorCode::ConversationClosed, "this conversation is closed")
                     .await
             }
             // The `handoff` frame arrives through the live feed.
@@ -376,7 +384,7 @@ impl Connection {
     async fn verified_customer(&mut self) -> Result<Option<CustomerId>, Gone> {
         let Some(customer) = self.customer.clone() else {
             self.send_error(
-                "not_verified",
+                ErrorCode::NotVerified,
                 "only a verified customer can do this (send a signed hello)",
             )
             .await?;
@@ -435,8 +443,8 @@ impl Connection {
         .await
         {
             Ok(data) => self.send(&ServerFrame::PrivacyExport { data }).await,
-            Err(_) => {
-                self.send_error("internal_error", "the export could not be prepared")
+            Err(error) => {
+                self.send_error(error.code(), "the export could not be prepared")
                     .await
             }
         }
@@ -458,8 +466,8 @@ impl Connection {
                 self.send(&ServerFrame::PrivacyErased {}).await?;
                 Err(Gone)
             }
-            Err(_) => {
-                self.send_error("internal_error", "the erasure could not be completed")
+            Err(error) => {
+                self.send_error(error.code(), "the erasure could not be completed")
                     .await
             }
         }
@@ -485,7 +493,7 @@ impl Connection {
         if !self.slot.allow_message() {
             return self
                 .send_error(
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     "too many messages; please wait a moment before sending more",
                 )
                 .await;
@@ -495,7 +503,7 @@ impl Connection {
             Err(_) => {
                 return self
                     .send_error(
-                        "invalid_client_id",
+                        ErrorCode::InvalidClientId,
                         "client_id must be 1-128 characters of A-Z a-z 0-9 _ - . :",
                     )
                     .await
@@ -503,18 +511,9 @@ impl Connection {
         };
         let text = match MessageText::parse(text) {
             Ok(text) => text,
-            Err(DomainError::TooLong { max, .. }) => {
-                return self
-                    .send_error(
-                        "text_too_long",
-                        format!("messages are limited to {max} characters"),
-                    )
-                    .await
-            }
-            Err(_) => {
-                return self
-                    .send_error("empty_text", "the message text is empty")
-                    .await
+            Err(error) => {
+                let refusal = Refusal::message_text(&error);
+                return self.send_error(refusal.code, refusal.message).await;
             }
         };
         match self

@@ -9,6 +9,7 @@ use actix_ws::AggregatedMessage;
 use tokio::sync::oneshot;
 
 use super::AgentAuth;
+use crate::error::ErrorCode;
 use crate::handoff::{AgentFeed, FeedItem};
 use crate::routes::ApiError;
 use crate::startup::AppState;
@@ -21,8 +22,9 @@ pub async fn agent_ws(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let agent = authenticate(&req, &state).await?;
-    let (response, mut session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| actix_web::Error::from(ApiError::invalid("not_a_websocket", e.to_string())))?;
+    let (response, mut session, stream) = actix_ws::handle(&req, body).map_err(|e| {
+        actix_web::Error::from(ApiError::invalid(ErrorCode::NotAWebsocket, e.to_string()))
+    })?;
     let agent_id = agent.id;
     let mut feed = AgentFeed::new(
         state.conversations().agent_hub(),

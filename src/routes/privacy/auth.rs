@@ -10,6 +10,7 @@ use std::future::{ready, Ready};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use crate::domain::CustomerId;
+use crate::error::ErrorCode;
 use crate::gateway::{unix_now, SignatureError};
 use crate::privacy::Requester;
 use crate::routes::auth::Admin;
@@ -45,7 +46,7 @@ impl FromRequest for DataSubject {
         };
         ready(requester.and_then(|requester| {
             let customer = CustomerId::parse(raw_id)
-                .map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
+                .map_err(|e| ApiError::invalid(ErrorCode::InvalidCustomerId, e.to_string()))?;
             Ok(DataSubject {
                 customer,
                 requester,
@@ -62,7 +63,7 @@ fn customer_signature(req: &HttpRequest, raw_id: &str) -> Result<(), ApiError> {
         None => None,
         Some(raw) => Some(raw.trim().parse::<i64>().map_err(|_| {
             ApiError::invalid(
-                "invalid_expires",
+                ErrorCode::InvalidExpires,
                 "X-Candor-Expires must be Unix seconds (an integer)",
             )
         })?),
