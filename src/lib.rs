@@ -1,10 +1,12 @@
 //! Candor: a self-hosted, consent-aware customer-service chatbot backend
 //! that runs a small local language model.
 //!
-//! See `docs/architecture.md` for the path of a message through these modules.
+//! See `docs/architecture.md` for the path of a message through these
+//! modules and which module may use which (checked by `module_graph_tests`).
 #![forbid(unsafe_code)]
 
 pub mod answer;
+pub mod app_state;
 pub mod audit;
 pub mod bench;
 pub mod config;
@@ -25,3 +27,6 @@ pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+
+#[cfg(test)]
+mod module_graph_tests;

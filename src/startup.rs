@@ -10,6 +10,7 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::answer::{AccountLexicon, Answers, LexiconError, ShopKnowledge};
+use crate::app_state::AppState;
 use crate::config::Settings;
 use crate::conversation::{
     unattended_watch_task, ConversationService, HandoffPolicy, ServiceParts,
@@ -23,45 +24,12 @@ use crate::guard::{FactVocabulary, FactVocabularyError, NoticeError, Notices};
 use crate::handoff::{AgentTickets, BusinessHours, HoursError};
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::personalization::{
-    FieldPolicy, Personalization, PolicyError, ProtectedFields, PurposeKeywords,
-    PurposeKeywordsError,
+    FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
 };
 use crate::privacy::retention_task;
 use crate::prompt::{PromptBuilder, PromptError};
 use crate::routes::{self, AdminToken, ApiError};
 use crate::store::{demo, Store, StoreError};
-
-/// Shared state every handler can reach.
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// The Origin allow-list of the chat socket.
-    pub allowed_origins: AllowedOrigins,
-    /// What a customer socket needs.
-    pub socket_context: SocketContext,
-    /// The model in use, for `/healthz`.
-    pub model_description: String,
-    /// Per-client connection and frame limits.
-    pub client_limits: ClientLimits,
-    /// The shop's knowledge base (entries, embeddings, retrieval).
-    pub knowledge: Arc<Knowledge>,
-    /// Attributes agents never see (defaults plus the shop's own).
-    pub protected_fields: ProtectedFields,
-    /// Single-use tickets that open the agent socket.
-    pub agent_tickets: AgentTickets,
-}
-
-impl AppState {
-    /// The conversation layer.
-    pub fn conversations(&self) -> &Arc<ConversationService> {
-        &self.socket_context.conversations
-    }
-
-    /// The knowledge base.
-    pub fn knowledge(&self) -> &Arc<Knowledge> {
-        &self.knowledge
-    }
-}
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]

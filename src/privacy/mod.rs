@@ -11,11 +11,13 @@ mod consent;
 mod erasure;
 mod export;
 mod retention;
+mod settings;
 
 pub use consent::{change_consent, ConsentChange, ConsentOutcome, PRIVACY_API_SOURCE};
 pub use erasure::erase_customer;
 pub use export::{export_customer, EXPORT_FORMAT};
 pub use retention::{purge_expired, retention_cutoff, retention_task, RETENTION_INTERVAL};
+pub use settings::PrivacySettings;
 
 use crate::error::ErrorCode;
 use crate::store::StoreError;

@@ -4,9 +4,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::ApiError;
+use crate::app_state::AppState;
 use crate::error::ErrorCode;
 use crate::gateway::customer_socket;
-use crate::startup::AppState;
 
 /// Upgrades to a WebSocket when the Origin is allowed (403 otherwise).
 pub async fn chat_ws(

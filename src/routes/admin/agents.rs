@@ -4,11 +4,11 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::error::ErrorCode;
 use crate::handoff::{hash_token, new_token};
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body.
 #[derive(Debug, Deserialize)]

@@ -3,11 +3,11 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::domain::{CustomerId, Locale};
 use crate::error::ErrorCode;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 use crate::store::NewCustomer;
 
 /// Request body.

@@ -10,6 +10,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::error::ErrorCode;
 use crate::knowledge::{
     parse_locale, EntryError, EntrySource, KbEntryId, KnowledgeError, NewKbEntry,
@@ -17,7 +18,6 @@ use crate::knowledge::{
 use crate::prompt::credentials::is_credential_line;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body of `PUT`.
 #[derive(Debug, Deserialize)]

@@ -4,10 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{conversation_id, AgentAuth};
+use crate::app_state::AppState;
 use crate::domain::MessageText;
 use crate::error::Refusal;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body.
 #[derive(Debug, Deserialize)]

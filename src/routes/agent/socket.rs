@@ -9,10 +9,10 @@ use actix_ws::AggregatedMessage;
 use tokio::sync::oneshot;
 
 use super::AgentAuth;
+use crate::app_state::AppState;
 use crate::error::ErrorCode;
 use crate::handoff::{AgentFeed, FeedItem};
 use crate::routes::ApiError;
-use crate::startup::AppState;
 use crate::store::AgentRecord;
 
 /// Upgrades for an authenticated agent.

@@ -9,13 +9,13 @@ use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
+use crate::app_state::AppState;
 use crate::domain::CustomerId;
 use crate::error::ErrorCode;
 use crate::gateway::{unix_now, SignatureError};
 use crate::privacy::Requester;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// The header carrying the customer's widget signature.
 pub const SIGNATURE_HEADER: &str = "X-Candor-Signature";
