@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::conversation::ConversationService;
 use crate::gateway::customer_socket::SocketContext;
-use crate::gateway::{AllowedOrigins, ClientLimits};
+use crate::gateway::{AllowedOrigins, ClientLimits, CustomerSignatures};
 use crate::handoff::AgentTickets;
 use crate::knowledge::Knowledge;
 use crate::personalization::ProtectedFields;
@@ -19,6 +19,9 @@ pub struct AppState {
     pub allowed_origins: AllowedOrigins,
     /// What a customer socket needs.
     pub socket_context: SocketContext,
+    /// Checks customer signatures (the privacy endpoints; the socket holds
+    /// a clone in its context).
+    pub customer_signatures: CustomerSignatures,
     /// The model in use, for `/healthz`.
     pub model_description: String,
     /// Per-client connection and frame limits.

@@ -18,7 +18,7 @@ use crate::conversation::{
 use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
 use crate::error::ErrorCode;
 use crate::gateway::customer_socket::SocketContext;
-use crate::gateway::{AllowedOrigins, ClientLimits, WidgetSigner};
+use crate::gateway::{AllowedOrigins, ClientLimits, CustomerSignatures, WidgetSigner};
 use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{FactVocabulary, FactVocabularyError, NoticeError, Notices};
 use crate::handoff::{AgentTickets, BusinessHours, HoursError};
@@ -156,14 +156,16 @@ impl Application {
         });
         let watch = tokio::spawn(unattended_watch_task(Arc::clone(&conversations)));
         let retention = tokio::spawn(retention_task(store.clone(), settings.privacy.clone()));
+        let customer_signatures =
+            CustomerSignatures::new(WidgetSigner::new(widget_secret.clone()), settings.security);
         let state = web::Data::new(AppState {
             store: store.clone(),
             allowed_origins: AllowedOrigins::new(&settings.allowed_origins),
             socket_context: SocketContext {
                 conversations,
-                signer: WidgetSigner::new(widget_secret.clone()),
-                security: settings.security,
+                signatures: customer_signatures.clone(),
             },
+            customer_signatures,
             model_description,
             client_limits: ClientLimits::new(settings.limits.clone()),
             knowledge: Arc::clone(&knowledge),

@@ -152,21 +152,6 @@ impl ConversationService {
         &self.agents
     }
 
-    /// The store.
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// The live event hub.
-    pub fn hub(&self) -> &Hub {
-        &self.hub
-    }
-
-    /// The deterministic texts per locale.
-    pub fn notices(&self) -> &Notices {
-        &self.notices
-    }
-
     /// Starts a conversation, or resumes one the visitor may continue.
     #[tracing::instrument(skip_all, fields(resume = request.resume.is_some()))]
     pub async fn open(&self, request: OpenRequest) -> Result<Opened, ConversationError> {

@@ -2,41 +2,32 @@
 //! layer, and forwards the conversation's stored messages and live deltas.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use actix_ws::{CloseCode, CloseReason, Session};
+use actix_ws::Session;
 use tokio::sync::broadcast;
 
 use super::frames::{FrameReader, Inbound};
+use super::keepalive::KeepAlive;
 use super::protocol::{
     parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES,
 };
-use super::{
-    unix_now, ConnectionSlot, SecuritySettings, SignatureError, VerifiedSignature, WidgetSigner,
-};
+use super::{unix_now, ConnectionSlot, CustomerSignatures, SignatureError, VerifiedSignature};
 use crate::conversation::{
     ConversationError, ConversationEvent, ConversationService, HandoffStatus, OpenRequest,
     PostOutcome, Resume,
 };
 use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
 use crate::error::{ErrorCode, Refusal};
-use crate::privacy::{export_customer, ConsentChange, Requester};
+use crate::privacy::{ConsentChange, Requester};
 use crate::store::StoredMessage;
-
-/// How often the server pings an idle socket.
-const PING_INTERVAL: Duration = Duration::from_secs(20);
-/// A socket silent (no frame, no pong) this long is closed.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a socket needs from the application.
 #[derive(Clone)]
 pub struct SocketContext {
     /// The conversation layer.
     pub conversations: Arc<ConversationService>,
-    /// Verifies customer signatures.
-    pub signer: WidgetSigner,
-    /// Which signatures may exercise data rights (privacy frames).
-    pub security: SecuritySettings,
+    /// Verifies customer signatures, also for data rights (privacy frames).
+    pub signatures: CustomerSignatures,
 }
 
 /// The customer a connection's hello proved, and the signature that proved it.
@@ -76,13 +67,12 @@ pub async fn serve(
         events: None,
         sent_seq: 0,
     };
-    let mut heard = Instant::now();
-    let mut ping = tokio::time::interval(PING_INTERVAL);
+    let mut keepalive = KeepAlive::default();
     let close = loop {
         tokio::select! {
             // The reader answers pings, echoes a close and fails bad frames itself.
             incoming = frames.next() => {
-                heard = Instant::now();
+                keepalive.heard();
                 match incoming {
                     None => break None,
                     Some(Inbound::Text(text)) => {
@@ -102,10 +92,8 @@ pub async fn serve(
             event = next_event(&mut conn.events) => {
                 if conn.on_event(event).await.is_err() { break None; }
             }
-            _ = ping.tick() => {
-                if heard.elapsed() > IDLE_TIMEOUT {
-                    break Some(CloseReason { code: CloseCode::Policy, description: Some("idle timeout".into()) });
-                }
+            due = keepalive.next_ping() => {
+                if let Err(idle) = due { break Some(idle); }
                 if conn.session.ping(b"").await.is_err() { break None; }
             }
         }
@@ -392,7 +380,7 @@ impl Connection {
         };
         match self
             .ctx
-            .security
+            .signatures
             .check_rights(customer.signature, unix_now())
         {
             Ok(()) => Ok(Some(customer.id)),
@@ -435,12 +423,11 @@ impl Connection {
         let Some(customer) = self.verified_customer().await? else {
             return Ok(());
         };
-        match export_customer(
-            self.ctx.conversations.store(),
-            &customer,
-            Requester::Customer,
-        )
-        .await
+        match self
+            .ctx
+            .conversations
+            .export_customer(&customer, Requester::Customer)
+            .await
         {
             Ok(data) => self.send(&ServerFrame::PrivacyExport { data }).await,
             Err(error) => {
@@ -475,7 +462,7 @@ impl Connection {
 
     fn verify(&self, claim: &CustomerClaim) -> Result<VerifiedCustomer, SignatureError> {
         let id = CustomerId::parse(&claim.id).map_err(|_| SignatureError::Invalid)?;
-        let signature = self.ctx.signer.verify_claim(
+        let signature = self.ctx.signatures.verify_claim(
             id.as_str(),
             &claim.signature,
             claim.expires,

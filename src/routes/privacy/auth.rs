@@ -71,12 +71,10 @@ fn customer_signature(req: &HttpRequest, raw_id: &str) -> Result<(), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or(ApiError::Unauthorized)?;
-    let ctx = &state.socket_context;
-    let now = unix_now();
-    let signature =
-        ctx.signer
-            .verify_claim(raw_id, header(SIGNATURE_HEADER).unwrap_or(""), expires, now)?;
-    Ok(ctx.security.check_rights(signature, now)?)
+    let signature = header(SIGNATURE_HEADER).unwrap_or("");
+    Ok(state
+        .customer_signatures
+        .verify_rights(raw_id, signature, expires, unix_now())?)
 }
 
 impl From<SignatureError> for ApiError {
