@@ -7,13 +7,16 @@
 
 pub mod answer;
 pub mod app_state;
+#[cfg(feature = "tools")]
 pub mod audit;
+#[cfg(feature = "tools")]
 pub mod bench;
 pub mod config;
 pub mod conversation;
 pub mod domain;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "tools")]
 pub mod eval;
 pub mod gateway;
 pub mod guard;
@@ -22,6 +25,7 @@ pub mod knowledge;
 pub mod personalization;
 pub mod privacy;
 pub mod prompt;
+#[cfg(feature = "tools")]
 pub mod redteam;
 pub mod routes;
 pub mod startup;
