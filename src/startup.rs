@@ -49,8 +49,8 @@ pub enum StartupError {
     /// The business hours are malformed.
     #[error("business hours: {0}")]
     Hours(#[from] HoursError),
-    /// The handoff phrase lists are malformed.
-    #[error("handoff phrases: {0}")]
+    /// A phrase book (handoff, identity or output) is malformed.
+    #[error("phrases: {0}")]
     Phrases(#[from] PhraseError),
     /// The knowledge base could not be loaded (files, lexicon, embedding model).
     #[error("knowledge base: {0}")]
@@ -132,7 +132,7 @@ impl Application {
             engine,
             prompts,
             notices,
-            phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
+            handoff_phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
             identity: PhraseBook::load(&settings.prompts_dir, Book::Identity)?,
             output_rules: PhraseBook::load(&settings.prompts_dir, Book::Output)?,
             fact_vocabulary: FactVocabulary::load(&settings.prompts_dir)?,
