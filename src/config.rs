@@ -4,11 +4,14 @@
 //! `CANDOR_BIND`, `CANDOR_DATABASE_URL`, `CANDOR_MODEL`, `CANDOR_ADMIN_TOKEN`,
 //! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`.
 
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 use serde::Deserialize;
+
+pub use crate::engine::EngineSettings;
+pub use crate::handoff::HandoffSettings;
+pub use crate::privacy::PrivacySettings;
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,94 +56,6 @@ pub struct Settings {
     pub security: crate::gateway::SecuritySettings,
 }
 
-/// How long Candor keeps what customers said.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PrivacySettings {
-    /// Conversations whose last activity is older than this many days are
-    /// deleted with their messages and handoff log (checked at start, then
-    /// hourly). 0 keeps conversations forever.
-    pub retention_days: u32,
-}
-
-impl Default for PrivacySettings {
-    fn default() -> Self {
-        Self {
-            retention_days: 365,
-        }
-    }
-}
-
-/// When humans are on duty and how handoffs are assigned.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HandoffSettings {
-    /// IANA time zone of `hours`, e.g. `Europe/Berlin`.
-    pub timezone: String,
-    /// Weekly windows like `mon-fri 09:00-17:00`; empty means agents may be
-    /// on duty at any time.
-    pub hours: Vec<String>,
-    /// Seconds a queued customer waits before being told honestly that
-    /// nobody is free yet.
-    pub unattended_after_secs: u64,
-    /// Assign new handoffs round-robin to agents marked available.
-    pub auto_assign: bool,
-}
-
-impl Default for HandoffSettings {
-    fn default() -> Self {
-        Self {
-            timezone: "UTC".into(),
-            hours: Vec::new(),
-            unattended_after_secs: 180,
-            auto_assign: false,
-        }
-    }
-}
-
-/// Tuning knobs of the local model.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EngineSettings {
-    /// Cap on tokens generated for one reply.
-    pub max_new_tokens: NonZeroUsize,
-    /// Cap on prompt tokens; the oldest history is dropped beyond it.
-    pub max_prompt_tokens: NonZeroUsize,
-    /// Sampling temperature; 0 means greedy.
-    pub temperature: f64,
-    /// Nucleus sampling threshold (1.0 disables it).
-    pub top_p: f64,
-    /// Penalty applied to recently generated tokens (1.0 disables it).
-    pub repeat_penalty: f32,
-    /// How many recent tokens the repeat penalty looks at.
-    pub repeat_last_n: usize,
-    /// Requests that may wait for the model; one more is refused at once.
-    pub queue_capacity: NonZeroUsize,
-    /// Longest a reply may take to generate, in seconds.
-    pub max_generation_secs: u64,
-    /// Seed for sampling, so runs can be reproduced.
-    pub seed: u64,
-    /// How weights are held in memory: `q8_0` (4/5-bit weights converted at
-    /// load; faster prompt processing) or `as_stored`.
-    pub weights: crate::engine::WeightFormat,
-    /// Conversations generating together in one forward pass.
-    pub max_batch: NonZeroUsize,
-    /// Prompt tokens processed per step across all conversations, so a long
-    /// prompt delays the others' next tokens by one slice at most.
-    pub prefill_chunk: NonZeroUsize,
-    /// Memory for the caches of idle conversations and shared system
-    /// prompts, in MiB; least recently used conversations are evicted
-    /// beyond it (their next turn recomputes the prompt).
-    pub cache_budget_mib: usize,
-    /// A conversation's cache is dropped after this many idle seconds (it
-    /// holds the conversation's text in memory; erasure drops it at once).
-    pub cache_idle_secs: u64,
-    /// `own` (batched, cached; llama family) or `upstream` (candle's
-    /// single-sequence model, for comparison). Other architectures always
-    /// use `upstream`.
-    pub implementation: crate::engine::Implementation,
-}
-
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -166,32 +81,6 @@ impl Default for Settings {
             security: Default::default(),
         }
     }
-}
-
-impl Default for EngineSettings {
-    fn default() -> Self {
-        Self {
-            max_new_tokens: nz(160),
-            max_prompt_tokens: nz(1536),
-            temperature: 0.3,
-            top_p: 0.9,
-            repeat_penalty: 1.1,
-            repeat_last_n: 64,
-            queue_capacity: nz(32),
-            max_generation_secs: 60,
-            seed: 299_792_458,
-            weights: crate::engine::WeightFormat::default(),
-            max_batch: nz(16),
-            prefill_chunk: nz(256),
-            cache_budget_mib: 64,
-            cache_idle_secs: 1800,
-            implementation: crate::engine::Implementation::default(),
-        }
-    }
-}
-
-fn nz(n: usize) -> NonZeroUsize {
-    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
 }
 
 /// Why settings could not be loaded.

@@ -30,19 +30,24 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    #[cfg(feature = "tools")]
     /// Measure model load time, prompt and decode speed; `bench load`:
     /// concurrent conversations against a running server.
     Bench(candor::bench::BenchCommand),
+    #[cfg(feature = "tools")]
     /// Run the red-team suite against a running server and print its pass rates.
     Redteam(candor::redteam::RedTeamArgs),
+    #[cfg(feature = "tools")]
     /// Audits a shop runs on its own installation.
     #[command(subcommand)]
     Audit(AuditCommand),
+    #[cfg(feature = "tools")]
     /// Measure answer quality on the labelled set.
     #[command(subcommand)]
     Eval(EvalCommand),
 }
 
+#[cfg(feature = "tools")]
 #[derive(Subcommand)]
 enum EvalCommand {
     /// Run the labelled questions (tests/data/eval/) and print accuracy,
@@ -50,6 +55,7 @@ enum EvalCommand {
     Answers(candor::eval::AnswersArgs),
 }
 
+#[cfg(feature = "tools")]
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Same questions for customers differing only in name, locale or a
@@ -63,6 +69,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, demo } => serve(config, demo).await,
+        #[cfg(feature = "tools")]
         Command::Bench(bench) => match bench.mode {
             None => candor::bench::run(&bench.decode).map_err(|e| e.to_string()),
             Some(candor::bench::BenchMode::Load(args)) => load_bench(&args).await,
@@ -70,7 +77,9 @@ async fn main() -> ExitCode {
                 candor::bench::run_retrieval(&args).await.map(|_| ())
             }
         },
+        #[cfg(feature = "tools")]
         Command::Redteam(args) => redteam(&args).await,
+        #[cfg(feature = "tools")]
         Command::Audit(AuditCommand::Fairness(args)) => {
             match candor::audit::cli::run(&args).await {
                 Ok(true) => Ok(()),
@@ -80,6 +89,7 @@ async fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        #[cfg(feature = "tools")]
         Command::Eval(EvalCommand::Answers(args)) => match candor::eval::run_cli(&args).await {
             Ok(true) => Ok(()),
             Ok(false) => Err("answer quality is below the targets".into()),
@@ -95,6 +105,7 @@ async fn main() -> ExitCode {
     }
 }
 
+#[cfg(feature = "tools")]
 async fn load_bench(args: &candor::bench::LoadArgs) -> Result<(), String> {
     let summary = candor::bench::run_load_cli(args)
         .await
@@ -105,6 +116,7 @@ async fn load_bench(args: &candor::bench::LoadArgs) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(feature = "tools")]
 async fn redteam(args: &candor::redteam::RedTeamArgs) -> Result<(), String> {
     let report = candor::redteam::run_cli(args)
         .await

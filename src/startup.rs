@@ -10,57 +10,26 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::answer::{AccountLexicon, Answers, LexiconError, ShopKnowledge};
+use crate::app_state::AppState;
 use crate::config::Settings;
 use crate::conversation::{
     unattended_watch_task, ConversationService, HandoffPolicy, ServiceParts,
 };
 use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
+use crate::error::ErrorCode;
 use crate::gateway::customer_socket::SocketContext;
-use crate::gateway::{AllowedOrigins, ClientLimits, WidgetSigner};
+use crate::gateway::{AllowedOrigins, ClientLimits, CustomerSignatures, WidgetSigner};
 use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{FactVocabulary, FactVocabularyError, NoticeError, Notices};
 use crate::handoff::{AgentTickets, BusinessHours, HoursError};
 use crate::knowledge::{Knowledge, KnowledgeError};
 use crate::personalization::{
-    FieldPolicy, Personalization, PolicyError, ProtectedFields, PurposeKeywords,
-    PurposeKeywordsError,
+    FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
 };
 use crate::privacy::retention_task;
 use crate::prompt::{PromptBuilder, PromptError};
 use crate::routes::{self, AdminToken, ApiError};
 use crate::store::{demo, Store, StoreError};
-
-/// Shared state every handler can reach.
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// The Origin allow-list of the chat socket.
-    pub allowed_origins: AllowedOrigins,
-    /// What a customer socket needs.
-    pub socket_context: SocketContext,
-    /// The model in use, for `/healthz`.
-    pub model_description: String,
-    /// Per-client connection and frame limits.
-    pub client_limits: ClientLimits,
-    /// The shop's knowledge base (entries, embeddings, retrieval).
-    pub knowledge: Arc<Knowledge>,
-    /// Attributes agents never see (defaults plus the shop's own).
-    pub protected_fields: ProtectedFields,
-    /// Single-use tickets that open the agent socket.
-    pub agent_tickets: AgentTickets,
-}
-
-impl AppState {
-    /// The conversation layer.
-    pub fn conversations(&self) -> &Arc<ConversationService> {
-        &self.socket_context.conversations
-    }
-
-    /// The knowledge base.
-    pub fn knowledge(&self) -> &Arc<Knowledge> {
-        &self.knowledge
-    }
-}
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -80,8 +49,8 @@ pub enum StartupError {
     /// The business hours are malformed.
     #[error("business hours: {0}")]
     Hours(#[from] HoursError),
-    /// The handoff phrase lists are malformed.
-    #[error("handoff phrases: {0}")]
+    /// A phrase book (handoff, identity or output) is malformed.
+    #[error("phrases: {0}")]
     Phrases(#[from] PhraseError),
     /// The knowledge base could not be loaded (files, lexicon, embedding model).
     #[error("knowledge base: {0}")]
@@ -163,7 +132,7 @@ impl Application {
             engine,
             prompts,
             notices,
-            phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
+            handoff_phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
             identity: PhraseBook::load(&settings.prompts_dir, Book::Identity)?,
             output_rules: PhraseBook::load(&settings.prompts_dir, Book::Output)?,
             fact_vocabulary: FactVocabulary::load(&settings.prompts_dir)?,
@@ -187,14 +156,16 @@ impl Application {
         });
         let watch = tokio::spawn(unattended_watch_task(Arc::clone(&conversations)));
         let retention = tokio::spawn(retention_task(store.clone(), settings.privacy.clone()));
+        let customer_signatures =
+            CustomerSignatures::new(WidgetSigner::new(widget_secret.clone()), settings.security);
         let state = web::Data::new(AppState {
             store: store.clone(),
             allowed_origins: AllowedOrigins::new(&settings.allowed_origins),
             socket_context: SocketContext {
                 conversations,
-                signer: WidgetSigner::new(widget_secret.clone()),
-                security: settings.security,
+                signatures: customer_signatures.clone(),
             },
+            customer_signatures,
             model_description,
             client_limits: ClientLimits::new(settings.limits.clone()),
             knowledge: Arc::clone(&knowledge),
@@ -342,25 +313,27 @@ fn json_config() -> web::JsonConfig {
             use actix_web::error::JsonPayloadError;
             let api = match &err {
                 JsonPayloadError::OverflowKnownLength { .. }
-                | JsonPayloadError::Overflow { .. } => {
-                    ApiError::invalid("body_too_large", "request bodies are limited to 64 KiB")
-                }
+                | JsonPayloadError::Overflow { .. } => ApiError::invalid(
+                    ErrorCode::BodyTooLarge,
+                    "request bodies are limited to 64 KiB",
+                ),
                 JsonPayloadError::ContentType => ApiError::invalid(
-                    "unsupported_content_type",
+                    ErrorCode::UnsupportedContentType,
                     "send Content-Type: application/json",
                 ),
                 JsonPayloadError::Deserialize(e) if e.is_data() => {
-                    ApiError::invalid("invalid_body", first_line(&e.to_string()))
+                    ApiError::invalid(ErrorCode::InvalidBody, first_line(&e.to_string()))
                 }
-                _ => ApiError::invalid("invalid_json", "the body is not valid JSON"),
+                _ => ApiError::invalid(ErrorCode::InvalidJson, "the body is not valid JSON"),
             };
             api.into()
         })
 }
 
 fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|_, _| ApiError::invalid("invalid_path", "bad path parameter").into())
+    web::PathConfig::default().error_handler(|_, _| {
+        ApiError::invalid(ErrorCode::InvalidPath, "bad path parameter").into()
+    })
 }
 
 fn first_line(text: &str) -> String {

@@ -1,5 +1,6 @@
 //! The conversation layer's error type.
 
+use crate::error::ErrorCode;
 use crate::store::StoreError;
 
 /// What can go wrong handling a conversation.
@@ -24,14 +25,15 @@ pub enum ConversationError {
 }
 
 impl ConversationError {
-    /// The stable snake_case code clients see.
-    pub fn code(&self) -> &'static str {
+    /// The stable code clients see (an unknown customer is `not_found`, as
+    /// on HTTP).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ConversationError::UnknownConversation => "unknown_conversation",
-            ConversationError::NotYours => "conversation_not_yours",
-            ConversationError::Closed => "conversation_closed",
-            ConversationError::UnknownCustomer => "unknown_customer",
-            ConversationError::Store(_) => "internal_error",
+            ConversationError::UnknownConversation => ErrorCode::UnknownConversation,
+            ConversationError::NotYours => ErrorCode::ConversationNotYours,
+            ConversationError::Closed => ErrorCode::ConversationClosed,
+            ConversationError::UnknownCustomer => ErrorCode::NotFound,
+            ConversationError::Store(_) => ErrorCode::InternalError,
         }
     }
 }

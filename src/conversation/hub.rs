@@ -64,10 +64,4 @@ impl Hub {
             }
         }
     }
-
-    /// How many conversations have live watchers (for metrics and tests).
-    pub fn watched(&self) -> usize {
-        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        channels.values().filter(|s| s.receiver_count() > 0).count()
-    }
 }

@@ -4,7 +4,7 @@
 
 mod consent;
 mod context;
-mod erasure;
+mod data_rights;
 mod error;
 mod handoff;
 mod hub;

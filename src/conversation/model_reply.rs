@@ -89,7 +89,9 @@ impl ConversationService {
                 .rev()
                 .filter(|m| m.sender == Sender::Customer)
                 .take(6)
-                .any(|m| self.phrases.detect(locale, &m.text) == Some(Intent::Dissatisfied));
+                .any(|m| {
+                    self.handoff_phrases.detect(locale, &m.text) == Some(Intent::Dissatisfied)
+                });
         let promotions = if why.purposes.contains(&Purpose::Marketing) && !complaint_open {
             Promotions::Labelled(&texts.promo_label)
         } else {

@@ -27,7 +27,7 @@ impl ConversationService {
         // bot? get me a human"; not "are you a real person?").
         if self.identity.detect(record.locale, &message.text) == Some(Intent::Identity) {
             self.post_notice(&record.id, &texts.identity_answer).await?;
-            let rest = self.phrases.detect_outside(
+            let rest = self.handoff_phrases.detect_outside(
                 record.locale,
                 &message.text,
                 &self.identity,
@@ -38,7 +38,7 @@ impl ConversationService {
             }
             return Ok(());
         }
-        match self.phrases.detect(record.locale, &message.text) {
+        match self.handoff_phrases.detect(record.locale, &message.text) {
             Some(Intent::Human) => {
                 self.request_handoff(&record.id, "customer_asked").await?;
                 return Ok(());

@@ -83,7 +83,7 @@ pub struct ServiceParts {
     /// Fixed texts per locale.
     pub notices: Notices,
     /// Handoff phrase lists.
-    pub phrases: PhraseBook,
+    pub handoff_phrases: PhraseBook,
     /// "Am I talking to a bot?" phrase lists.
     pub identity: PhraseBook,
     /// Output rules: human claims and fake urgency.
@@ -106,7 +106,7 @@ pub struct ConversationService {
     pub(super) engine: Arc<dyn Generator>,
     pub(super) prompts: PromptBuilder,
     pub(super) notices: Notices,
-    pub(super) phrases: PhraseBook,
+    pub(super) handoff_phrases: PhraseBook,
     pub(super) identity: PhraseBook,
     pub(super) output_rules: PhraseBook,
     pub(super) fact_vocabulary: FactVocabulary,
@@ -132,7 +132,7 @@ impl ConversationService {
             engine: parts.engine,
             prompts: parts.prompts,
             notices: parts.notices,
-            phrases: parts.phrases,
+            handoff_phrases: parts.handoff_phrases,
             identity: parts.identity,
             output_rules: parts.output_rules,
             fact_vocabulary: parts.fact_vocabulary,
@@ -150,21 +150,6 @@ impl ConversationService {
     /// The agents' live feed.
     pub fn agent_hub(&self) -> &AgentHub {
         &self.agents
-    }
-
-    /// The store.
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// The live event hub.
-    pub fn hub(&self) -> &Hub {
-        &self.hub
-    }
-
-    /// The deterministic texts per locale.
-    pub fn notices(&self) -> &Notices {
-        &self.notices
     }
 
     /// Starts a conversation, or resumes one the visitor may continue.

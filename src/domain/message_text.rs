@@ -35,11 +35,6 @@ impl MessageText {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// Consumes the value, returning the text.
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 /// Whether a character may appear in stored text.

@@ -2,10 +2,16 @@
 //!
 //! Wire frames and HTTP bodies become these types at the edge; the core never
 //! handles raw strings for identifiers, message text or locales.
+//!
+//! Knowledge-base entries and embeddings live here too: the store persists
+//! them and the knowledge room computes with them, so neither imports the
+//! other.
 
 mod client_id;
 mod conversation_id;
 mod customer_id;
+mod embedding;
+mod kb_entry;
 mod locale;
 mod message_text;
 mod order_id;
@@ -14,6 +20,13 @@ mod purpose;
 pub use client_id::ClientId;
 pub use conversation_id::ConversationId;
 pub use customer_id::CustomerId;
+pub(crate) use embedding::dot;
+pub use embedding::{Embedding, DIMS};
+pub(crate) use kb_entry::embedding_input;
+pub use kb_entry::{
+    parse_locale, EntryError, EntrySource, KbEntry, KbEntryId, NewKbEntry, MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+};
 pub use locale::Locale;
 pub use message_text::{is_allowed as is_allowed_char, MessageText, MAX_MESSAGE_CHARS};
 pub use order_id::OrderId;

@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 
 use super::loaded::{Backend, LoadedModel};
 use super::scheduler::{self, Inbox, Job, SchedulerSettings, Vocabulary};
+use super::EngineSettings;
 use super::{EngineError, EngineEvent, EventStream, GenerationRequest, Generator, PromptTap};
-use crate::config::EngineSettings;
 
 /// A loaded GGUF model behind a bounded queue, served by its own thread.
 pub struct LocalEngine {

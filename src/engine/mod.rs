@@ -17,6 +17,7 @@ mod requantize;
 mod sampling;
 mod scheduler;
 mod scripted;
+mod settings;
 pub mod stream_decoder;
 pub mod tokenizer;
 
@@ -28,6 +29,7 @@ pub use local::LocalEngine;
 pub use requantize::WeightFormat;
 pub use sampling::SamplingParams;
 pub use scripted::ScriptedEngine;
+pub use settings::EngineSettings;
 
 use tokio::sync::mpsc;
 

@@ -3,7 +3,7 @@
 use candle_core::Tensor;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 
-use crate::config::EngineSettings;
+use super::EngineSettings;
 
 /// Sampling settings for one request.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::conversation::ConversationEvent;
+use crate::error::ErrorCode;
 use crate::store::StoredMessage;
 
 /// The largest text frame accepted; larger frames close the socket with 1009.
@@ -154,7 +155,7 @@ pub enum ServerFrame {
     /// Something went wrong; `code` is stable.
     Error {
         /// Stable snake_case code.
-        code: String,
+        code: ErrorCode,
         /// Human-readable explanation.
         message: String,
     },
@@ -162,9 +163,9 @@ pub enum ServerFrame {
 
 impl ServerFrame {
     /// An error frame.
-    pub fn error(code: &str, message: impl Into<String>) -> Self {
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
         ServerFrame::Error {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -216,7 +217,7 @@ impl ServerFrame {
 #[derive(Debug, PartialEq, Eq)]
 pub struct FrameError {
     /// Stable snake_case code.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// Explanation for the widget author.
     pub message: String,
 }
@@ -224,7 +225,7 @@ pub struct FrameError {
 /// Reads a text frame, telling invalid JSON, unknown types and bad fields apart.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|_| FrameError {
-        code: "invalid_json",
+        code: ErrorCode::InvalidJson,
         message: "the frame is not valid JSON".into(),
     })?;
     let kind = value
@@ -232,12 +233,12 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
         .and_then(|t| t.as_str())
         .map(str::to_owned)
         .ok_or_else(|| FrameError {
-            code: "invalid_frame",
+            code: ErrorCode::InvalidFrame,
             message: "the frame must be a JSON object with a string \"type\"".into(),
         })?;
     if !CLIENT_FRAME_TYPES.contains(&kind.as_str()) {
         return Err(FrameError {
-            code: "unknown_type",
+            code: ErrorCode::UnknownType,
             message: format!(
                 "unknown frame type; expected one of {}",
                 CLIENT_FRAME_TYPES.join(", ")
@@ -254,7 +255,7 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
             format!("{kind}: a field has the wrong type")
         };
         FrameError {
-            code: "invalid_frame",
+            code: ErrorCode::InvalidFrame,
             message,
         }
     })
@@ -312,7 +313,8 @@ mod tests {
     #[test]
     fn server_frames_have_the_documented_shape() {
         let json: serde_json::Value =
-            serde_json::from_str(&ServerFrame::error("invalid_json", "x").to_json()).expect("json");
+            serde_json::from_str(&ServerFrame::error(ErrorCode::InvalidJson, "x").to_json())
+                .expect("json");
         assert_eq!(json["type"], "error");
         assert_eq!(json["code"], "invalid_json");
     }

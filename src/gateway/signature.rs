@@ -15,6 +15,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::Sha256;
 
+use crate::error::ErrorCode;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// Signs and verifies customer ids.
@@ -53,11 +55,11 @@ pub enum SignatureError {
 impl SignatureError {
     /// The stable code: `invalid_signature`, `signature_expired` or
     /// `signature_expiry_required`.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            SignatureError::Invalid => "invalid_signature",
-            SignatureError::Expired => "signature_expired",
-            SignatureError::ExpiryRequired => "signature_expiry_required",
+            SignatureError::Invalid => ErrorCode::InvalidSignature,
+            SignatureError::Expired => ErrorCode::SignatureExpired,
+            SignatureError::ExpiryRequired => ErrorCode::SignatureExpiryRequired,
         }
     }
 }

@@ -15,8 +15,8 @@ use candle_transformers::models::bert::{BertModel, Config, HiddenAct, PositionEm
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 use tokio::sync::{mpsc, oneshot};
 
-use super::embedding::{Embedding, DIMS};
 use super::KnowledgeError;
+use crate::domain::{Embedding, DIMS};
 
 /// Identifies the vectors this embedder makes; stored beside each vector so
 /// a model change re-embeds the entries at the next start.

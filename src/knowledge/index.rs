@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::embedding::{Embedding, DIMS};
 use super::lexicon::Lexicon;
 use super::KbEntry;
 use crate::domain::Locale;
+use crate::domain::{Embedding, DIMS};
 
 /// Title words count this many times (a title names the topic).
 const TITLE_WEIGHT: f32 = 2.0;
@@ -257,7 +257,7 @@ impl LocaleIndex {
         let q = query.as_slice();
         self.vectors
             .chunks_exact(DIMS)
-            .map(|row| super::embedding::dot(row, q))
+            .map(|row| crate::domain::dot(row, q))
             .collect()
     }
 }

@@ -8,8 +8,6 @@
 //! (with a warning naming the entry id), the API refuses them.
 
 mod embedder;
-mod embedding;
-mod entry;
 mod error;
 mod index;
 mod lexicon;
@@ -18,12 +16,12 @@ mod retrieve;
 mod service;
 mod settings;
 
-pub use embedder::{Embedder, MODEL_ID};
-pub use embedding::{Embedding, DIMS};
-pub use entry::{
+pub use crate::domain::{
     parse_locale, EntryError, EntrySource, KbEntry, KbEntryId, NewKbEntry, MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
 };
+pub use crate::domain::{Embedding, DIMS};
+pub use embedder::{Embedder, MODEL_ID};
 pub use error::KnowledgeError;
 pub use lexicon::{fold, Lexicon};
 pub use retrieve::Hit;

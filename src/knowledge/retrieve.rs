@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::embedding::Embedding;
 use super::index::LocaleIndex;
 use super::{KbEntry, KnowledgeSettings};
+use crate::domain::Embedding;
 
 /// One relevant entry.
 ///

@@ -276,7 +276,7 @@ impl Knowledge {
             tracing::info!(entries = missing.len(), "embedding knowledge-base entries");
             let texts = missing
                 .iter()
-                .map(|&i| super::entry::embedding_input(&rows[i].entry.title, &rows[i].entry.text))
+                .map(|&i| crate::domain::embedding_input(&rows[i].entry.title, &rows[i].entry.text))
                 .collect();
             let vectors = self.embedder.embed_all(texts).await?;
             for (&i, vector) in missing.iter().zip(vectors) {

@@ -11,12 +11,15 @@ mod consent;
 mod erasure;
 mod export;
 mod retention;
+mod settings;
 
 pub use consent::{change_consent, ConsentChange, ConsentOutcome, PRIVACY_API_SOURCE};
 pub use erasure::erase_customer;
 pub use export::{export_customer, EXPORT_FORMAT};
 pub use retention::{purge_expired, retention_cutoff, retention_task, RETENTION_INTERVAL};
+pub use settings::PrivacySettings;
 
+use crate::error::ErrorCode;
 use crate::store::StoreError;
 
 /// Who exercises a data right; recorded as the audit actor.
@@ -47,6 +50,17 @@ pub enum PrivacyError {
     /// The database failed.
     #[error("store: {0}")]
     Store(#[source] StoreError),
+}
+
+impl PrivacyError {
+    /// The stable code clients see: `not_found` for an unknown customer (as
+    /// on HTTP), `internal_error` otherwise.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PrivacyError::UnknownCustomer => ErrorCode::NotFound,
+            PrivacyError::Store(_) => ErrorCode::InternalError,
+        }
+    }
 }
 
 impl From<StoreError> for PrivacyError {

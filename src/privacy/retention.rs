@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::erasure::flush_write_ahead_log;
 use super::PrivacyError;
-use crate::config::PrivacySettings;
+use super::PrivacySettings;
 use crate::store::{now_ms, Store};
 
 /// How often the retention task looks for expired conversations.

@@ -4,8 +4,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::ApiError;
+use crate::app_state::AppState;
+use crate::error::ErrorCode;
 use crate::gateway::customer_socket;
-use crate::startup::AppState;
 
 /// Upgrades to a WebSocket when the Origin is allowed (403 otherwise).
 pub async fn chat_ws(
@@ -18,22 +19,25 @@ pub async fn chat_ws(
         .get(actix_web::http::header::ORIGIN)
         .map(|o| o.to_str().unwrap_or("\u{0}"));
     if !state.allowed_origins.permits(origin) {
-        return Ok(HttpResponse::Forbidden().json(serde_json::json!({
-            "code": "origin_not_allowed",
-            "message": "this Origin may not open the chat socket (see CANDOR_ALLOWED_ORIGINS)"
-        })));
+        return Err(ApiError::Refused {
+            code: ErrorCode::OriginNotAllowed,
+            message: "this Origin may not open the chat socket (see CANDOR_ALLOWED_ORIGINS)".into(),
+        }
+        .into());
     }
     let ip = req
         .peer_addr()
         .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
     let Some(slot) = state.client_limits.connect(ip) else {
-        return Ok(HttpResponse::TooManyRequests().json(serde_json::json!({
-            "code": "too_many_connections",
-            "message": "too many open chat connections from this address"
-        })));
+        return Err(ApiError::TooMany {
+            code: ErrorCode::TooManyConnections,
+            message: "too many open chat connections from this address",
+        }
+        .into());
     };
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| actix_web::Error::from(ApiError::invalid("not_a_websocket", e.to_string())))?;
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
+        actix_web::Error::from(ApiError::invalid(ErrorCode::NotAWebsocket, e.to_string()))
+    })?;
     let ctx = state.socket_context.clone();
     actix_web::rt::spawn(customer_socket::serve(ctx, slot, session, stream));
     Ok(response)

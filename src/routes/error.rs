@@ -1,10 +1,12 @@
 //! The API error: one type that maps to an HTTP status and a stable
-//! snake_case `code`. A 500 never tells the client its cause; the log does.
+//! snake_case [`ErrorCode`]. A 500 never tells the client its cause; the
+//! log does.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::error::{ErrorCode, Refusal};
 use crate::store::StoreError;
 
 /// What an HTTP handler can fail with.
@@ -21,7 +23,7 @@ pub enum ApiError {
     #[error("{message}")]
     Refused {
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
         /// Explanation.
         message: String,
     },
@@ -29,7 +31,7 @@ pub enum ApiError {
     #[error("{message}")]
     Invalid {
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
         /// Explanation.
         message: String,
     },
@@ -39,36 +41,55 @@ pub enum ApiError {
     /// The request contradicts what is stored.
     #[error("{0}")]
     Conflict(&'static str),
+    /// Over a limit (429), with its own stable code.
+    #[error("{message}")]
+    TooMany {
+        /// Stable code.
+        code: ErrorCode,
+        /// Explanation.
+        message: &'static str,
+    },
     /// Something failed on our side.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
 #[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
+struct ErrorBody {
+    code: ErrorCode,
     message: String,
 }
 
 impl ApiError {
     /// A 400 with `code`.
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Invalid {
             code,
             message: message.into(),
         }
     }
 
-    /// The stable snake_case code.
-    pub fn code(&self) -> &'static str {
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::Refused { code, .. } => code,
-            ApiError::Invalid { code, .. } => code,
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::Internal(_) => "internal_error",
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::Refused { code, .. }
+            | ApiError::Invalid { code, .. }
+            | ApiError::TooMany { code, .. } => *code,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+}
+
+/// A refused request value is a 400 with the refusal's code.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        ApiError::Invalid {
+            code: refusal.code,
+            message: refusal.message,
         }
     }
 }
@@ -91,6 +112,7 @@ impl ResponseError for ApiError {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

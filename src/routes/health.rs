@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::app_state::AppState;
 
 /// 200 with component status when healthy, 503 otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {

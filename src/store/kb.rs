@@ -4,7 +4,7 @@
 
 use super::audit::{self, AuditCode, AuditEvent};
 use super::{now_ms, Store, StoreError};
-use crate::knowledge::{parse_locale, Embedding, EntrySource, KbEntry, KbEntryId, NewKbEntry};
+use crate::domain::{parse_locale, Embedding, EntrySource, KbEntry, KbEntryId, NewKbEntry};
 
 /// An entry as stored, with what the index needs beside it.
 #[derive(Debug, Clone)]

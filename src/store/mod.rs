@@ -50,11 +50,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// The backend in use.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

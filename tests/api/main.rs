@@ -7,13 +7,16 @@ mod answers;
 mod bad_input;
 mod chat_socket;
 mod engine_batching;
+#[cfg(feature = "tools")]
 mod eval;
+#[cfg(feature = "tools")]
 mod fairness;
 mod frames;
 mod handoff;
 mod helpers;
 mod knowledge;
 mod limits;
+#[cfg(feature = "tools")]
 mod load_bench;
 mod log_scan;
 mod personalization;
@@ -21,6 +24,7 @@ mod postgres_db;
 mod privacy;
 mod promotions;
 mod real_model;
+#[cfg(feature = "tools")]
 mod red_team;
 mod resume;
 mod store_backends;

@@ -206,3 +206,21 @@ async fn a_signature_that_expires_during_the_chat_stops_opening_privacy_frames()
     let reply = exchange(&mut ws, "m", "still there?").await;
     assert_eq!(reply.last().expect("reply")["sender"], "ai");
 }
+
+#[tokio::test]
+async fn data_rights_frames_for_a_customer_no_longer_stored_say_not_found_as_http_does() {
+    let app = spawn_app().await;
+    let (mut ws, _) = app.hello(app.customer_hello("c_1", "en")).await;
+    let customer = CustomerId::parse("c_1").expect("id");
+    candor::privacy::erase_customer(&app.store, &customer, candor::privacy::Requester::Admin)
+        .await
+        .expect("erase behind the socket's back");
+    for frame in [
+        json!({"type":"privacy_export"}),
+        json!({"type":"privacy_erase"}),
+    ] {
+        send(&mut ws, frame).await;
+        let frames = recv_until(&mut ws, |f| f["type"] == "error").await;
+        assert_eq!(frames.last().expect("error frame")["code"], "not_found");
+    }
+}

@@ -4,10 +4,11 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
+use crate::error::ErrorCode;
 use crate::handoff::{hash_token, new_token};
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body.
 #[derive(Debug, Deserialize)]
@@ -25,7 +26,7 @@ pub async fn create_agent(
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         return Err(ApiError::invalid(
-            "invalid_name",
+            ErrorCode::InvalidName,
             "name must be 1-80 printable characters",
         ));
     }

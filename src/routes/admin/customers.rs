@@ -3,10 +3,11 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::domain::{CustomerId, Locale};
+use crate::error::ErrorCode;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 use crate::store::NewCustomer;
 
 /// Request body.
@@ -40,7 +41,7 @@ impl CustomerBody {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
             return Err(ApiError::invalid(
-                "invalid_name",
+                ErrorCode::InvalidName,
                 format!("name must be 1-{MAX_NAME_CHARS} characters"),
             ));
         }
@@ -56,7 +57,7 @@ impl CustomerBody {
                 && !email.chars().any(char::is_whitespace);
             if !plausible {
                 return Err(ApiError::invalid(
-                    "invalid_email",
+                    ErrorCode::InvalidEmail,
                     "email is not a valid address",
                 ));
             }
@@ -81,7 +82,7 @@ pub async fn put_customer(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CustomerId::parse(&path)
-        .map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
+        .map_err(|e| ApiError::invalid(ErrorCode::InvalidCustomerId, e.to_string()))?;
     let customer = body.into_inner().into_new_customer(id.clone())?;
     let created = state.store.upsert_customer(&customer, "admin").await?;
     let mut response = if created {

@@ -10,13 +10,14 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
+use crate::error::ErrorCode;
 use crate::knowledge::{
     parse_locale, EntryError, EntrySource, KbEntryId, KnowledgeError, NewKbEntry,
 };
 use crate::prompt::credentials::is_credential_line;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body of `PUT`.
 #[derive(Debug, Deserialize)]
@@ -28,7 +29,7 @@ pub struct EntryBody {
 }
 
 fn entry_id(raw: &str) -> Result<KbEntryId, ApiError> {
-    KbEntryId::parse(raw).map_err(|e| ApiError::invalid("invalid_entry_id", e.to_string()))
+    KbEntryId::parse(raw).map_err(|e| ApiError::invalid(ErrorCode::InvalidEntryId, e.to_string()))
 }
 
 fn api_error(error: KnowledgeError) -> ApiError {
@@ -42,14 +43,14 @@ impl EntryBody {
     fn into_new_entry(self, id: KbEntryId) -> Result<NewKbEntry, ApiError> {
         let locale = parse_locale(&self.locale).ok_or_else(|| {
             ApiError::invalid(
-                "invalid_locale",
+                ErrorCode::InvalidLocale,
                 "locale must be one of en es fr de pt it nl",
             )
         })?;
         let entry = NewKbEntry::new(id, &self.title, &self.text, locale, EntrySource::Api)
             .map_err(|e| match e {
-                EntryError::Title => ApiError::invalid("invalid_title", e.to_string()),
-                EntryError::Text => ApiError::invalid("invalid_text", e.to_string()),
+                EntryError::Title => ApiError::invalid(ErrorCode::InvalidTitle, e.to_string()),
+                EntryError::Text => ApiError::invalid(ErrorCode::InvalidText, e.to_string()),
             })?;
         let lines = std::iter::once(entry.title()).chain(entry.text().lines());
         if let Some(line) = lines.clone().position(is_credential_line) {
@@ -59,7 +60,7 @@ impl EntryBody {
                 format!("line {line} of the text")
             };
             return Err(ApiError::invalid(
-                "credential_in_text",
+                ErrorCode::CredentialInText,
                 format!("{place} holds a credential value (a password, key or token); knowledge-base text reaches customers"),
             ));
         }

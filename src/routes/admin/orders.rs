@@ -3,10 +3,11 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::domain::{CustomerId, OrderId};
+use crate::error::ErrorCode;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 use crate::store::{NewOrder, OrderItem};
 
 /// Request body.
@@ -31,7 +32,7 @@ enum Total {
 const MAX_FIELD_CHARS: usize = 200;
 const MAX_ITEMS: usize = 500;
 
-fn short_text(field: &'static str, code: &'static str, value: &str) -> Result<String, ApiError> {
+fn short_text(field: &'static str, code: ErrorCode, value: &str) -> Result<String, ApiError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > MAX_FIELD_CHARS {
         return Err(ApiError::invalid(
@@ -53,19 +54,19 @@ impl OrderBody {
             .map_or(true, |t| !t.is_finite() || t < 0.0)
         {
             return Err(ApiError::invalid(
-                "invalid_total",
+                ErrorCode::InvalidTotal,
                 "total must be a non-negative number",
             ));
         }
         if self.placed_at.parse::<jiff::Timestamp>().is_err() {
             return Err(ApiError::invalid(
-                "invalid_placed_at",
+                ErrorCode::InvalidPlacedAt,
                 "placed_at must be an RFC 3339 timestamp",
             ));
         }
         if self.items.len() > MAX_ITEMS {
             return Err(ApiError::invalid(
-                "invalid_items",
+                ErrorCode::InvalidItems,
                 format!("at most {MAX_ITEMS} items"),
             ));
         }
@@ -74,7 +75,7 @@ impl OrderBody {
             .into_iter()
             .map(|item| {
                 Ok(OrderItem {
-                    name: short_text("item name", "invalid_items", &item.name)?,
+                    name: short_text("item name", ErrorCode::InvalidItems, &item.name)?,
                     qty: item.qty,
                 })
             })
@@ -82,11 +83,11 @@ impl OrderBody {
         Ok(NewOrder {
             id,
             customer_id,
-            status: short_text("status", "invalid_status", &self.status)?,
+            status: short_text("status", ErrorCode::InvalidStatus, &self.status)?,
             tracking: self
                 .tracking
                 .filter(|t| !t.trim().is_empty())
-                .map(|t| short_text("tracking", "invalid_tracking", &t))
+                .map(|t| short_text("tracking", ErrorCode::InvalidTracking, &t))
                 .transpose()?,
             items,
             total,
@@ -105,9 +106,9 @@ pub async fn put_order(
 ) -> Result<HttpResponse, ApiError> {
     let (customer, order) = path.into_inner();
     let customer = CustomerId::parse(&customer)
-        .map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
-    let order =
-        OrderId::parse(&order).map_err(|e| ApiError::invalid("invalid_order_id", e.to_string()))?;
+        .map_err(|e| ApiError::invalid(ErrorCode::InvalidCustomerId, e.to_string()))?;
+    let order = OrderId::parse(&order)
+        .map_err(|e| ApiError::invalid(ErrorCode::InvalidOrderId, e.to_string()))?;
     let new_order = body.into_inner().into_new_order(order.clone(), customer)?;
     let created = state.store.upsert_order(&new_order, "admin").await?;
     let mut response = if created {

@@ -8,10 +8,10 @@ use futures_util::future::LocalBoxFuture;
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
+use crate::app_state::AppState;
 use crate::handoff::hash_token;
 use crate::routes::auth::bearer;
 use crate::routes::{AdminToken, ApiError};
-use crate::startup::AppState;
 use crate::store::AgentRecord;
 
 /// The authenticated agent.

@@ -4,8 +4,8 @@
 use actix_web::{web, HttpResponse};
 
 use super::{conversation_id, AgentAuth};
+use crate::app_state::AppState;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// 200 with the new state, 409 when someone else was first, 404 when unknown.
 pub async fn claim(

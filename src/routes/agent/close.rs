@@ -3,8 +3,8 @@
 use actix_web::{web, HttpResponse};
 
 use super::{conversation_id, AgentAuth};
+use crate::app_state::AppState;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// 200 when closed, 409 when the agent does not hold the conversation.
 pub async fn close(

@@ -6,10 +6,10 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::{conversation_id, AgentAuth};
+use crate::app_state::AppState;
 use crate::conversation::summarize;
 use crate::domain::CustomerId;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 use crate::store::{AuditCode, AuditEvent, ConversationState};
 
 /// 200 for a queued conversation or one the agent holds; 409 otherwise.

@@ -4,9 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{conversation_id, AgentAuth};
-use crate::domain::{DomainError, MessageText};
+use crate::app_state::AppState;
+use crate::domain::MessageText;
+use crate::error::Refusal;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body.
 #[derive(Debug, Deserialize)]
@@ -23,10 +24,7 @@ pub async fn post_message(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = conversation_id(&path)?;
-    let text = MessageText::parse(&body.text).map_err(|e| match e {
-        DomainError::TooLong { .. } => ApiError::invalid("text_too_long", e.to_string()),
-        _ => ApiError::invalid("empty_text", e.to_string()),
-    })?;
+    let text = MessageText::parse(&body.text).map_err(|e| Refusal::message_text(&e))?;
     let message = state
         .conversations()
         .agent_message(&id, &agent.0, &text)

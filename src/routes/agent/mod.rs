@@ -15,6 +15,7 @@ pub use auth::AgentAuth;
 
 use crate::conversation::HandoffError;
 use crate::domain::ConversationId;
+use crate::error::ErrorCode;
 use crate::routes::ApiError;
 
 impl From<HandoffError> for ApiError {
@@ -35,5 +36,5 @@ impl From<HandoffError> for ApiError {
 /// The `{id}` path segment as a conversation id.
 pub(crate) fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
     ConversationId::parse(raw)
-        .map_err(|e| ApiError::invalid("invalid_conversation_id", e.to_string()))
+        .map_err(|e| ApiError::invalid(ErrorCode::InvalidConversationId, e.to_string()))
 }

@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::AgentAuth;
+use crate::app_state::AppState;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body.
 #[derive(Debug, Deserialize)]

@@ -3,8 +3,8 @@
 use actix_web::{web, HttpResponse};
 
 use super::AgentAuth;
+use crate::app_state::AppState;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// `{"queue":[{conversation_id, customer_id, reason, queued_at, position, locale}]}`
 pub async fn get_queue(

@@ -6,9 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AgentAuth;
+use crate::app_state::AppState;
 use crate::handoff::TICKET_TTL;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// 200 `{"ticket","expires_in"}`; never cached.
 pub async fn ws_ticket(

@@ -9,12 +9,13 @@ use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
+use crate::app_state::AppState;
 use crate::domain::CustomerId;
+use crate::error::ErrorCode;
 use crate::gateway::{unix_now, SignatureError};
 use crate::privacy::Requester;
 use crate::routes::auth::Admin;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// The header carrying the customer's widget signature.
 pub const SIGNATURE_HEADER: &str = "X-Candor-Signature";
@@ -45,7 +46,7 @@ impl FromRequest for DataSubject {
         };
         ready(requester.and_then(|requester| {
             let customer = CustomerId::parse(raw_id)
-                .map_err(|e| ApiError::invalid("invalid_customer_id", e.to_string()))?;
+                .map_err(|e| ApiError::invalid(ErrorCode::InvalidCustomerId, e.to_string()))?;
             Ok(DataSubject {
                 customer,
                 requester,
@@ -62,7 +63,7 @@ fn customer_signature(req: &HttpRequest, raw_id: &str) -> Result<(), ApiError> {
         None => None,
         Some(raw) => Some(raw.trim().parse::<i64>().map_err(|_| {
             ApiError::invalid(
-                "invalid_expires",
+                ErrorCode::InvalidExpires,
                 "X-Candor-Expires must be Unix seconds (an integer)",
             )
         })?),
@@ -70,12 +71,10 @@ fn customer_signature(req: &HttpRequest, raw_id: &str) -> Result<(), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or(ApiError::Unauthorized)?;
-    let ctx = &state.socket_context;
-    let now = unix_now();
-    let signature =
-        ctx.signer
-            .verify_claim(raw_id, header(SIGNATURE_HEADER).unwrap_or(""), expires, now)?;
-    Ok(ctx.security.check_rights(signature, now)?)
+    let signature = header(SIGNATURE_HEADER).unwrap_or("");
+    Ok(state
+        .customer_signatures
+        .verify_rights(raw_id, signature, expires, unix_now())?)
 }
 
 impl From<SignatureError> for ApiError {

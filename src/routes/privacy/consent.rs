@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::DataSubject;
+use crate::app_state::AppState;
 use crate::privacy::{self, ConsentChange, PRIVACY_API_SOURCE};
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// Request body; an absent field leaves that consent as it is.
 #[derive(Debug, Deserialize)]

@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::DataSubject;
+use crate::app_state::AppState;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// 200 with what was deleted (counts only); 404 for an unknown (or already
 /// erased) customer.

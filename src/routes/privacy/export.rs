@@ -5,9 +5,9 @@ use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{web, HttpResponse};
 
 use super::DataSubject;
+use crate::app_state::AppState;
 use crate::privacy;
 use crate::routes::ApiError;
-use crate::startup::AppState;
 
 /// 200 with the export; 404 for an unknown customer. Never cached.
 pub async fn export_customer(

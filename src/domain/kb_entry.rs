@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::domain::Locale;
+use super::Locale;
 
 /// Longest entry title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;

@@ -1,6 +1,7 @@
-//! Erasure as the conversation layer sees it: the store forgets the
-//! customer, and so does the engine (its caches hold the conversations'
-//! text in memory).
+//! The customer's data rights as the conversation layer offers them to the
+//! edges: export reads through the privacy room; erasure makes the store
+//! forget the customer, and so does the engine (its caches hold the
+//! conversations' text in memory).
 
 use super::service::ConversationService;
 use crate::domain::CustomerId;
@@ -8,6 +9,15 @@ use crate::privacy::{self, PrivacyError, Requester};
 use crate::store::ErasureCounts;
 
 impl ConversationService {
+    /// Everything held about `customer` (see [`privacy::export_customer`]).
+    pub async fn export_customer(
+        &self,
+        customer: &CustomerId,
+        requester: Requester,
+    ) -> Result<serde_json::Value, PrivacyError> {
+        privacy::export_customer(&self.store, customer, requester).await
+    }
+
     /// Erases `customer` (see [`privacy::erase_customer`]) and drops the
     /// engine's caches of their conversations.
     pub async fn erase_customer(

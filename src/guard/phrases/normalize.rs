@@ -1,0 +1,111 @@
+//! The normaliser every phrase match (and other word matching) runs on:
+//! case, accents, punctuation, repeated letters, chat spellings and English
+//! contractions folded away.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Chat spellings, common typos of short key words (too short for the
+/// one-typo tolerance) and English contractions typed without an apostrophe, as
+/// `from=to` with `_` for a space in the replacement.
+const CHAT_WORDS: &str = "u=you ur=your r=are 2=to 4=for pls=please plz=please plse=please \
+    pleas=please plez=please pliz=please plis=please ppl=people sb=somebody smb=somebody \
+    some1=someone sum1=someone any1=anyone wanna=want_to gonna=going_to gimme=give_me \
+    lemme=let_me dont=do_not didnt=did_not doesnt=does_not cant=can_not cannot=can_not \
+    isnt=is_not wasnt=was_not arent=are_not havent=have_not couldnt=could_not \
+    wouldnt=would_not youre=you_are thats=that_is qqn=quelqu_un qqun=quelqu_un \
+    porfa=por_favor porfavor=por_favor xfa=por_favor vc=voce vcs=voces nn=non \
+    humna=human huamn=human hooman=human hoomans=humans agnet=agent \
+    hw=how b4=before til=until sumthing=something smth=something addy=address \
+    cuz=because coz=because abt=about";
+
+/// Split English contractions as `first_second=replacement`: "didn't"
+/// becomes "didn t" once punctuation is gone, then "did not".
+const CONTRACTIONS: &str = "don_t=do_not didn_t=did_not doesn_t=does_not isn_t=is_not \
+    wasn_t=was_not aren_t=are_not haven_t=have_not hasn_t=has_not couldn_t=could_not \
+    wouldn_t=would_not shouldn_t=should_not can_t=can_not won_t=will_not ain_t=is_not \
+    i_m=i_am you_re=you_are we_re=we_are they_re=they_are that_s=that_is it_s=it_is \
+    this_s=this_is what_s=what_is there_s=there_is i_d=i_would i_ll=i_will i_ve=i_have \
+    you_ve=you_have";
+
+/// Looks `key` up in a `from=to` table; the replacement's `_` are spaces.
+fn lookup(table: &'static str, key: &str) -> Option<std::str::Split<'static, char>> {
+    table
+        .split_whitespace()
+        .filter_map(|entry| entry.split_once('='))
+        .find(|(from, _)| *from == key)
+        .map(|(_, to)| to.split('_'))
+}
+
+/// Lowercases, strips accents (NFKD without combining marks; ß becomes ss),
+/// turns everything but letters and digits into single spaces, squeezes
+/// letters repeated three or more times ("pleeease", not "1000"), expands common chat
+/// spellings ("u", "pls", "2", "qqn") and English contractions ("didn't" →
+/// "did not").
+pub fn normalize(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
+        for l in c.to_lowercase() {
+            match l {
+                'ß' => folded.push_str("ss"),
+                'æ' => folded.push_str("ae"),
+                'œ' => folded.push_str("oe"),
+                'ø' => folded.push('o'),
+                'ł' => folded.push('l'),
+                'đ' | 'ð' => folded.push('d'),
+                l if l.is_alphanumeric() => folded.push(l),
+                _ => folded.push(' '),
+            }
+        }
+    }
+    let raw: Vec<String> = folded.split_whitespace().map(squeeze).collect();
+    let mut words: Vec<&str> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        // Dutch "a.u.b." (please) arrives as three one-letter words.
+        if raw.get(i..i + 3).is_some_and(|w| w == ["a", "u", "b"]) {
+            words.push("aub");
+            i += 3;
+            continue;
+        }
+        match lookup(CHAT_WORDS, &raw[i]) {
+            Some(to) => to.for_each(|w| words.push(w)),
+            None => words.push(&raw[i]),
+        }
+        i += 1;
+    }
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let pair = words.get(i + 1).map(|next| format!("{}_{next}", words[i]));
+        match pair.and_then(|p| lookup(CONTRACTIONS, &p)) {
+            Some(to) => {
+                to.for_each(|w| out.push(w));
+                i += 2;
+            }
+            None => {
+                out.push(words[i]);
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
+/// Collapses any run of three or more identical letters to one.
+fn squeeze(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| **c == chars[i]).count();
+        let keep = if run >= 3 && chars[i].is_alphabetic() {
+            1
+        } else {
+            run
+        };
+        out.extend(std::iter::repeat_n(chars[i], keep));
+        i += run;
+    }
+    out
+}
