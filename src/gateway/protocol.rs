@@ -136,6 +136,15 @@ pub enum ServerFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         agent: Option<String>,
     },
+    /// Someone other than the visitor is typing: `sender` is `agent` (with
+    /// the agent's display name). Never stored, never replayed.
+    Typing {
+        /// Who is typing: `agent`.
+        sender: String,
+        /// The agent's display name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+    },
     /// The verified customer's consent now in force.
     Consent {
         /// Consent to personalization.
@@ -199,6 +208,10 @@ impl ServerFrame {
                 state: (*state).into(),
                 position: *position,
                 agent: agent.clone(),
+            },
+            ConversationEvent::AgentTyping { agent } => ServerFrame::Typing {
+                sender: "agent".into(),
+                agent: Some(agent.clone()),
             },
         }
     }

@@ -26,4 +26,5 @@ mod resume;
 mod store_backends;
 mod tokenizer_gguf;
 mod truthfulness;
+mod web_pages;
 mod widget_rights;
