@@ -9,7 +9,7 @@ use tokio::sync::broadcast;
 
 use super::frames::{FrameReader, Inbound};
 use super::protocol::{
-    parse_client_frame, ClientFrame, CustomerClaim, ServerFrame, MAX_FRAME_BYTES,
+    parse_client_frame, ClientFrame, ConsentState, CustomerClaim, ServerFrame, MAX_FRAME_BYTES,
 };
 use super::{
     unix_now, ConnectionSlot, SecuritySettings, SignatureError, VerifiedSignature, WidgetSigner,
@@ -315,6 +315,19 @@ impl Connection {
         self.conversation = Some(opened.record.id.clone());
         self.customer = verified.clone();
         self.events = Some(opened.events);
+        let consent = match &verified {
+            Some(customer) => self
+                .ctx
+                .conversations
+                .consent_in_force(&customer.id)
+                .await
+                .ok()
+                .map(|(personalization, marketing)| ConsentState {
+                    personalization,
+                    marketing,
+                }),
+            None => None,
+        };
         self.send(&ServerFrame::Welcome {
             conversation_id: opened.record.id.to_string(),
             ai: true,
@@ -323,6 +336,7 @@ impl Connection {
             locale: locale.code().into(),
             verified: verified.is_some(),
             last_seq: opened.record.last_seq,
+            consent,
         })
         .await?;
         if let Some(error) = refused {

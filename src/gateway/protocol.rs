@@ -71,6 +71,15 @@ pub struct CustomerClaim {
     pub expires: Option<i64>,
 }
 
+/// Consent per purpose (never given = false).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ConsentState {
+    /// Consent to personalization.
+    pub personalization: bool,
+    /// Consent to marketing.
+    pub marketing: bool,
+}
+
 /// Frames the server sends.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -91,6 +100,10 @@ pub enum ServerFrame {
         verified: bool,
         /// Highest seq stored in the conversation.
         last_seq: i64,
+        /// For a verified customer: the consent in force (the widget's
+        /// privacy menu starts from it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        consent: Option<ConsentState>,
     },
     /// More text of an AI reply being written (plain text, never HTML).
     Delta {

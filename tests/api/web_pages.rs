@@ -48,6 +48,14 @@ async fn the_demo_page_gets_expiring_signatures_that_verify_as_the_demo_customer
         "id": first["id"], "expires": first["expires"], "signature": first["signature"]}});
     let (_ws, welcome) = app.hello(hello).await;
     assert_eq!(welcome["verified"], true, "{welcome}");
+    // The privacy menu starts from the consent in force.
+    assert!(
+        welcome["consent"]["personalization"].is_boolean(),
+        "{welcome}"
+    );
+    assert!(welcome["consent"]["marketing"].is_boolean(), "{welcome}");
+    let (_ws, anonymous) = app.hello(json!({"type":"hello","locale":"en"})).await;
+    assert!(anonymous.get("consent").is_none(), "{anonymous}");
 }
 
 #[tokio::test]
