@@ -102,9 +102,22 @@
       renderConversation();
       renderLists();
     }).catch(function (e) {
-      if (e.status === 404 || e.status === 409) setMine(mine.filter(function (m) { return m !== id; }));
-      status("Error: " + e.message);
+      if (e.status !== 404 && e.status !== 409) return status("Error: " + e.message);
+      setMine(mine.filter(function (m) { return m !== id; }));
+      if (current && current.conversation_id === id) clearView("Conversation " + short(id) + " is no longer open to you.");
     });
+  }
+
+  function clearView(message) {
+    current = null;
+    $("title").textContent = "No conversation selected";
+    $("context").hidden = true;
+    $("transcript").textContent = "";
+    $("typing").textContent = "";
+    $("actions").hidden = true;
+    $("reply").hidden = true;
+    if (message) status(message);
+    renderLists();
   }
 
   function renderConversation() {
@@ -184,11 +197,11 @@
         if (body.agent_id) { myId = body.agent_id; session.setItem("candor-agent-id", myId); }
         setMine(mine.concat([id]));
         status("You hold conversation " + short(id) + ".");
-      } else {
-        setMine(mine.filter(function (m) { return m !== id; }));
-        status(action === "release" ? "Released to the AI." : "Conversation closed.");
+        return Promise.all([open(id), loadQueue()]);
       }
-      return Promise.all([open(id), loadQueue()]);
+      setMine(mine.filter(function (m) { return m !== id; }));
+      clearView(action === "release" ? "Conversation " + short(id) + " released to the AI." : "Conversation " + short(id) + " closed.");
+      return loadQueue();
     }).catch(function (e) {
       status(e.status === 409 ? "Another agent was first, or this conversation is not yours." : "Error: " + e.message);
       return Promise.all([open(id), loadQueue()]);
@@ -237,14 +250,7 @@
     } else if (e.type === "claimed" && claiming === id) {
       // our own claim: its answer decides
     } else if (e.type === "claimed" && e.agent_id !== myId) {
-      status("Conversation " + short(id) + " was claimed by another agent.");
-      current = null;
-      $("title").textContent = "No conversation selected";
-      $("context").hidden = true;
-      $("transcript").textContent = "";
-      $("actions").hidden = true;
-      $("reply").hidden = true;
-      renderLists();
+      clearView("Conversation " + short(id) + " was claimed by another agent.");
     } else if (e.type !== "new_handoff") {
       open(id);
     }

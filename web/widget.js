@@ -587,6 +587,12 @@
   CandorWidget.prototype.sendMessage = function (text) {
     text = String(text || "").trim();
     if (!text) return;
+    if (this.state.mode === "closed") {
+      // A closed conversation takes no more messages: start a new one.
+      this.reset();
+      this.save();
+      if (this.ws) this.ws.close();
+    }
     var message = { client_id: "w-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10), text: text };
     this.state.outbox.push(message);
     this.save();

@@ -5,6 +5,7 @@ mod admin;
 mod agent_socket;
 mod answers;
 mod bad_input;
+mod browser;
 mod chat_socket;
 mod engine_batching;
 mod eval;

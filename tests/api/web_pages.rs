@@ -58,6 +58,15 @@ async fn the_demo_page_gets_expiring_signatures_that_verify_as_the_demo_customer
     assert!(anonymous.get("consent").is_none(), "{anonymous}");
 }
 
+#[test]
+fn the_signing_example_in_docs_widget_md_is_what_candor_verifies() {
+    let signer = candor::gateway::WidgetSigner::new("s3cret".to_string().into());
+    let example = "f7b81bf7c79141ff7000b964ff148fd69590ca8fb1b97094a77b9a582e0da800";
+    assert_eq!(signer.sign_expiring("c_1", 1_764_378_000), example);
+    let docs = include_str!("../../docs/widget.md");
+    assert!(docs.contains(example), "docs/widget.md shows the example");
+}
+
 #[tokio::test]
 async fn without_demo_the_server_signs_nobody() {
     let dir = tempfile::tempdir().expect("dir");
