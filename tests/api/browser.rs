@@ -4,8 +4,9 @@
 //! disclosure, a streamed AI-labelled reply with its why, the queue
 //! position, two agents in the console (claim, typing, reply, release,
 //! close), a reload that loses nothing, agent markup shown as text, the
-//! privacy menu of a verified customer, another locale on a 360-px phone,
-//! and axe-core on both pages. Screenshots land in
+//! privacy menu of a verified customer, the one-line embed on a shop page
+//! of another origin, another locale on a 360-px phone, and axe-core on
+//! both pages. Screenshots land in
 //! `target/browser-artifacts/`. Fails, never skips, without chromium, node
 //! or `npm ci` in `tests/browser`.
 
@@ -44,6 +45,13 @@ fn browser_dir() -> PathBuf {
     dir
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
 async fn agent_token(app: &TestApp, name: &str) -> String {
     let body: serde_json::Value = reqwest::Client::new()
         .post(app.url("/v1/admin/agents"))
@@ -62,15 +70,14 @@ async fn agent_token(app: &TestApp, name: &str) -> String {
 async fn the_widget_and_the_console_work_end_to_end_in_a_real_browser() {
     let chromium = chromium();
     let dir = browser_dir();
-    // The page's socket must pass the Origin check, so the port is chosen first.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    // The pages' sockets must pass the Origin check, so the ports are chosen
+    // first: Candor's own (demo page, console) and a shop page's (the embed).
+    let port = free_port();
     let origin = format!("http://127.0.0.1:{port}");
+    let shop = format!("http://127.0.0.1:{}", free_port());
     let app = spawn_app_with(None, |s| {
         s.bind = format!("127.0.0.1:{port}");
-        s.allowed_origins = vec![origin.clone()];
+        s.allowed_origins = vec![origin.clone(), shop.clone()];
     })
     .await;
     let tokens = format!(
@@ -85,6 +92,7 @@ async fn the_widget_and_the_console_work_end_to_end_in_a_real_browser() {
             .arg("e2e.mjs")
             .current_dir(dir)
             .env("CANDOR_URL", origin)
+            .env("CANDOR_SHOP_URL", shop)
             .env("CANDOR_AGENT_TOKENS", tokens)
             .env("CANDOR_CHROMIUM", chromium)
             .env("CANDOR_ARTIFACTS", &artifacts)

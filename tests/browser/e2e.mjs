@@ -1,20 +1,23 @@
 // End-to-end stories of the widget and the agent console in Debian's
 // chromium, driven by playwright-core. Run by tests/api/browser.rs against
-// the real server and model; it passes CANDOR_URL, CANDOR_AGENT_TOKENS
+// the real server and model; it passes CANDOR_URL, CANDOR_SHOP_URL (a free
+// port for a shop page on another origin), CANDOR_AGENT_TOKENS
 // ("Sam's,Ana's"), CANDOR_CHROMIUM and CANDOR_ARTIFACTS. Exits non-zero on
 // the first failed story.
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:http";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const BASE = process.env.CANDOR_URL;
+const SHOP = process.env.CANDOR_SHOP_URL;
 const [SAM, ANA] = (process.env.CANDOR_AGENT_TOKENS || "").split(",");
 const ARTIFACTS = process.env.CANDOR_ARTIFACTS || "artifacts";
 const MODEL_WAIT = 180_000;
-assert.ok(BASE && SAM && ANA, "CANDOR_URL and CANDOR_AGENT_TOKENS are required");
+assert.ok(BASE && SHOP && SAM && ANA, "CANDOR_URL, CANDOR_SHOP_URL and CANDOR_AGENT_TOKENS are required");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 let passed = 0;
@@ -206,6 +209,30 @@ try {
     await page.getByRole("button", { name: "Delete my data" }).click();
     await page.getByRole("button", { name: "Yes, delete everything" }).click();
     await page.getByText("Your data has been deleted.").first().waitFor();
+  });
+
+  await story("the one-line embed on a shop page opens as a verified customer", async () => {
+    const { customers } = await (await fetch(BASE + "/v1/demo/customers")).json();
+    const c = customers.find((x) => x.id === "c_2");
+    // The shop's own page on another origin (allowed in CANDOR_ALLOWED_ORIGINS),
+    // carrying the documented embed line.
+    const html = `<!doctype html><html lang="en"><head><title>Shop</title></head><body><main><h1>Shop</h1></main>
+      <script src="${BASE}/widget.js" data-candor-url="${BASE}" data-customer-id="${c.id}"
+        data-customer-expires="${c.expires}" data-customer-signature="${c.signature}"></script></body></html>`;
+    const server = createServer((_, res) => { res.writeHead(200, { "content-type": "text/html" }); res.end(html); });
+    const shopUrl = new URL(SHOP);
+    await new Promise((done) => server.listen(Number(shopUrl.port), shopUrl.hostname, done));
+    const shop = await (await browser.newContext(options)).newPage();
+    try {
+      await shop.goto(SHOP + "/shop.html");
+      await shop.getByRole("button", { name: "Chat" }).click();
+      await shop.getByRole("button", { name: "Privacy" }).waitFor();
+      assert.ok(await shop.locator(".candor-disclosure").isVisible());
+      assert.ok(await shop.getByRole("textbox", { name: "Message" }).isVisible());
+      await accessible(shop, "embedded widget");
+    } finally {
+      server.close();
+    }
   });
 
   await story("the widget speaks the visitor's language and fits a 360-px phone", async () => {
