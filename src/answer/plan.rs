@@ -109,7 +109,11 @@ impl Written {
 
     /// The honest "I don't know; shall I get a colleague?".
     pub fn dont_know(texts: &AnswerTexts) -> Self {
-        Self::new(AnswerKind::DontKnow, &[texts.dont_know.clone()], Vec::new())
+        Self::new(
+            AnswerKind::DontKnow,
+            std::slice::from_ref(&texts.dont_know),
+            Vec::new(),
+        )
     }
 }
 
@@ -181,7 +185,11 @@ pub fn shop_plan(
 
 /// An order question from a visitor who is not signed in.
 pub fn sign_in(texts: &AnswerTexts) -> Written {
-    Written::new(AnswerKind::SignIn, &[texts.sign_in.clone()], Vec::new())
+    Written::new(
+        AnswerKind::SignIn,
+        std::slice::from_ref(&texts.sign_in),
+        Vec::new(),
+    )
 }
 
 /// The shop's delivery times, for "when will my order arrive?": the
@@ -206,7 +214,11 @@ pub fn account_answer(
     settings: &AnswerSettings,
 ) -> Written {
     if orders.is_empty() {
-        return Written::new(AnswerKind::NotFound, &[texts.no_orders.clone()], Vec::new());
+        return Written::new(
+            AnswerKind::NotFound,
+            std::slice::from_ref(&texts.no_orders),
+            Vec::new(),
+        );
     }
     let chosen: Vec<&OrderRecord> = match resolve(question, orders) {
         OrderRef::Unknown(token) => {

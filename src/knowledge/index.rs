@@ -224,7 +224,7 @@ impl LocaleIndex {
                     .take_while(|(a, b)| a == b)
                     .count();
                 (short.chars().count() >= MIN_SHARED_STEM && long.starts_with(short))
-                    || shared >= MIN_SHARED_STEM + 1
+                    || shared > MIN_SHARED_STEM
             };
             let known = self.postings.contains_key(term.as_str())
                 || self.correction(term).is_some()

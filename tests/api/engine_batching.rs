@@ -258,17 +258,11 @@ async fn an_erasure_during_generation_leaves_nothing_in_the_caches() {
         ))
         .expect("submit");
     // Erase once the reply is being generated.
-    let mut reply = String::new();
-    loop {
-        match stream.recv().await.expect("stream open") {
-            EngineEvent::Delta(delta) => {
-                reply.push_str(&delta);
-                break;
-            }
-            EngineEvent::Done(_) => panic!("finished before the erasure"),
-            EngineEvent::Failed(error) => panic!("generation failed: {error}"),
-        }
-    }
+    let mut reply = match stream.recv().await.expect("stream open") {
+        EngineEvent::Delta(delta) => delta,
+        EngineEvent::Done(_) => panic!("finished before the erasure"),
+        EngineEvent::Failed(error) => panic!("generation failed: {error}"),
+    };
     engine.forget("erased");
     let (rest, _) = collect(stream).await;
     reply.push_str(&rest);
