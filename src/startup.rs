@@ -82,7 +82,8 @@ pub enum StartupError {
 pub struct BuildOptions {
     /// Use this generator instead of loading the GGUF (tests of control flow).
     pub engine: Option<Arc<dyn Generator>>,
-    /// Load the demo shop into the database.
+    /// Load the demo shop into the database, and let the demo page switch
+    /// to its customers (`GET /v1/demo/customers` signs them).
     pub load_demo: bool,
 }
 
@@ -185,6 +186,7 @@ impl Application {
             .port();
         let admin = web::Data::new(AdminToken(admin_token.clone()));
         let conformance_echo = settings.conformance_echo;
+        let demo_signing = options.load_demo;
         if conformance_echo {
             tracing::warn!("conformance echo endpoint enabled at /v1/conformance/echo");
         }
@@ -199,6 +201,9 @@ impl Application {
                 .configure(|cfg| {
                     if conformance_echo {
                         routes::configure_conformance(cfg);
+                    }
+                    if demo_signing {
+                        routes::configure_demo(cfg);
                     }
                 })
         })

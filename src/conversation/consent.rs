@@ -2,7 +2,7 @@
 //! consent history, and confirmed in a stored notice in the conversation.
 
 use super::{ConversationError, ConversationService};
-use crate::domain::{ConversationId, CustomerId};
+use crate::domain::{ConversationId, CustomerId, Purpose};
 use crate::guard::LocaleTexts;
 use crate::privacy::{change_consent, ConsentChange, ConsentOutcome, PrivacyError};
 
@@ -46,5 +46,16 @@ impl ConversationService {
         );
         self.post_notice(conversation, &notice).await?;
         Ok(outcome)
+    }
+
+    /// The consent in force for `customer` (never given = false), for the
+    /// widget's privacy menu: `(personalization, marketing)`.
+    pub async fn consent_in_force(
+        &self,
+        customer: &CustomerId,
+    ) -> Result<(bool, bool), ConversationError> {
+        let consents = self.store.consents(customer).await?;
+        let get = |purpose| consents.get(&purpose).copied().unwrap_or(false);
+        Ok((get(Purpose::Personalization), get(Purpose::Marketing)))
     }
 }

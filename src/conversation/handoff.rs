@@ -240,6 +240,28 @@ impl ConversationService {
         Ok(message)
     }
 
+    /// The agent holding the conversation is typing: the customer sees an
+    /// indicator with the agent's name (nothing is stored).
+    pub async fn agent_typing(
+        &self,
+        conversation: &ConversationId,
+        agent: &AgentRecord,
+    ) -> Result<(), HandoffError> {
+        let record = self.record_for_agent(conversation).await?;
+        if record.state != ConversationState::Agent
+            || record.agent_id.as_deref() != Some(agent.id.as_str())
+        {
+            return Err(HandoffError::NotYours);
+        }
+        self.hub.publish(
+            conversation,
+            ConversationEvent::AgentTyping {
+                agent: agent.name.clone(),
+            },
+        );
+        Ok(())
+    }
+
     /// Hands the conversation back to the AI, telling the customer.
     pub async fn release(
         &self,

@@ -37,6 +37,11 @@ pub enum ConversationEvent {
         /// model's first token back (it releases whole sentences).
         held_ms: Option<u64>,
     },
+    /// The agent holding the conversation is typing (nothing is stored).
+    AgentTyping {
+        /// The agent's display name.
+        agent: String,
+    },
 }
 
 /// Per-conversation broadcast channels.

@@ -18,6 +18,12 @@ impl CustomerSignatures {
         Self { signer, security }
     }
 
+    /// Signs `customer_id` until `expires` (Unix seconds): only the demo
+    /// shop signs for itself (`GET /v1/demo/customers` with `--demo`).
+    pub fn sign_expiring(&self, customer_id: &str, expires: i64) -> String {
+        self.signer.sign_expiring(customer_id, expires)
+    }
+
     /// Whether `signature_hex` signs `customer_id` (with `expires`, the
     /// expiring form, not yet expired at `now`).
     pub fn verify_claim(

@@ -72,6 +72,15 @@ pub struct CustomerClaim {
     pub expires: Option<i64>,
 }
 
+/// Consent per purpose (never given = false).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ConsentState {
+    /// Consent to personalization.
+    pub personalization: bool,
+    /// Consent to marketing.
+    pub marketing: bool,
+}
+
 /// Frames the server sends.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -92,6 +101,10 @@ pub enum ServerFrame {
         verified: bool,
         /// Highest seq stored in the conversation.
         last_seq: i64,
+        /// For a verified customer: the consent in force (the widget's
+        /// privacy menu starts from it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        consent: Option<ConsentState>,
     },
     /// More text of an AI reply being written (plain text, never HTML).
     Delta {
@@ -134,6 +147,15 @@ pub enum ServerFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         position: Option<i64>,
         /// The agent's display name (assigned, returned).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+    },
+    /// Someone other than the visitor is typing: `sender` is `agent` (with
+    /// the agent's display name). Never stored, never replayed.
+    Typing {
+        /// Who is typing: `agent`.
+        sender: String,
+        /// The agent's display name.
         #[serde(skip_serializing_if = "Option::is_none")]
         agent: Option<String>,
     },
@@ -200,6 +222,10 @@ impl ServerFrame {
                 state: (*state).into(),
                 position: *position,
                 agent: agent.clone(),
+            },
+            ConversationEvent::AgentTyping { agent } => ServerFrame::Typing {
+                sender: "agent".into(),
+                agent: Some(agent.clone()),
             },
         }
     }

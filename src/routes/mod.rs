@@ -5,6 +5,7 @@ pub mod agent;
 mod auth;
 mod chat_ws;
 mod conformance;
+mod demo;
 mod error;
 mod health;
 mod pages;
@@ -40,6 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/conversations/{id}/messages",
                     web::post().to(agent::messages::post_message),
+                )
+                .route(
+                    "/conversations/{id}/typing",
+                    web::post().to(agent::typing::typing),
                 )
                 .route(
                     "/conversations/{id}/release",
@@ -80,6 +85,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::put().to(privacy::consent::put_consent),
                 ),
         );
+}
+
+/// Registers `GET /v1/demo/customers` (the demo shop signing its own
+/// customers for the demo page); call it only with `--demo`.
+pub fn configure_demo(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v1/demo/customers", web::get().to(demo::demo_customers));
 }
 
 /// Registers `GET /v1/conformance/echo`; call it only with the

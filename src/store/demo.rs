@@ -163,6 +163,11 @@ pub fn personal_strings() -> Vec<&'static str> {
         .collect()
 }
 
+/// Ids and names of the demo customers (for the demo page's switcher).
+pub fn customer_names() -> Vec<(&'static str, &'static str)> {
+    customers().iter().map(|c| (c.id, c.name)).collect()
+}
+
 /// Ids of the demo customers (for the answer-quality judge, which must know
 /// every other customer's data to catch it in a reply).
 pub fn customer_ids() -> Vec<&'static str> {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn create_agent(app: &TestApp, name: &str) -> (String, String) {
+pub(crate) async fn create_agent(app: &TestApp, name: &str) -> (String, String) {
     let response = reqwest::Client::new()
         .post(app.url("/v1/admin/agents"))
         .bearer_auth(&app.admin_token)
@@ -26,7 +26,12 @@ async fn create_agent(app: &TestApp, name: &str) -> (String, String) {
     )
 }
 
-async fn agent_post(app: &TestApp, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn agent_post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut request = reqwest::Client::new()
         .post(app.url(path))
         .bearer_auth(token);
@@ -40,7 +45,7 @@ async fn agent_post(app: &TestApp, token: &str, path: &str, body: Option<Value>)
     )
 }
 
-async fn agent_get(app: &TestApp, token: Option<&str>, path: &str) -> (u16, String) {
+pub(crate) async fn agent_get(app: &TestApp, token: Option<&str>, path: &str) -> (u16, String) {
     let mut request = reqwest::Client::new().get(app.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);

@@ -5,6 +5,7 @@ mod admin;
 mod agent_socket;
 mod answers;
 mod bad_input;
+mod browser;
 mod chat_socket;
 mod engine_batching;
 #[cfg(feature = "tools")]
@@ -30,4 +31,5 @@ mod resume;
 mod store_backends;
 mod tokenizer_gguf;
 mod truthfulness;
+mod web_pages;
 mod widget_rights;

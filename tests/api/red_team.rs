@@ -347,7 +347,11 @@ async fn the_demo_page_shows_a_hostile_reply_as_text_in_a_real_browser() {
         .expect("free port")
         .port();
     let origin = format!("http://127.0.0.1:{port}");
-    let app = spawn_app_with(Some(Arc::new(ScriptedEngine::echo())), |s| {
+    let payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><b>bold</b>\u{202E}gnp.exe";
+    // A model that writes markup (the answer plan sends a greeting to the
+    // model; a question made of markup gets the honest don't-know instead).
+    let model = ScriptedEngine::new(move |_| format!("You said: {payload}"));
+    let app = spawn_app_with(Some(Arc::new(model)), |s| {
         s.bind = format!("127.0.0.1:{port}");
         s.allowed_origins = vec![origin.clone()];
     })
@@ -379,24 +383,25 @@ async fn the_demo_page_shows_a_hostile_reply_as_text_in_a_real_browser() {
     )
     .await;
 
-    // The visitor types markup in a request the model answers (a
-    // suggestion); the echo model repeats it in its reply.
-    let payload = "Can you recommend one? <img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><b>bold</b>\u{202E}gnp.exe";
-    let typed = format!(
-        "const f = document.querySelector('.candor-form'); f.querySelector('input').value = {}; f.requestSubmit(); true",
-        json!(payload)
-    );
-    page.eval(&typed).await;
-    page.wait_for("document.querySelectorAll('.candor-log .candor-ai').length === 1 && !!document.querySelector('.candor-log .candor-ai').dataset.id")
-        .await;
+    // The visitor types markup, then a greeting the model answers with markup.
+    for (typed, replies) in [(payload, 1), ("hello", 2)] {
+        let typed = format!(
+            "(() => {{ const f = document.querySelector('.candor-form'); f.querySelector('input').value = {}; f.requestSubmit(); return true; }})()",
+            json!(typed)
+        );
+        page.eval(&typed).await;
+        // The reply is stored (it has a seq) and the visitor's message acknowledged.
+        page.wait_for(&format!("[...document.querySelectorAll('.candor-log .candor-ai')].filter(e => e.dataset.seq).length === {replies} && !document.querySelector('.candor-log .candor-pending')"))
+            .await;
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let seen = page
         .eval(
             "(() => { const log = document.querySelector('.candor-log'); return {
                 elements: log.querySelectorAll('img,script,b,svg,iframe').length,
                 pwned: window.__pwned === undefined ? 0 : window.__pwned,
-                ai: log.querySelector('.candor-ai').textContent,
-                customer: log.querySelector('.candor-customer').textContent }; })()",
+                ai: [...log.querySelectorAll('.candor-ai .candor-text')].pop().textContent,
+                customer: log.querySelector('.candor-customer .candor-text').textContent }; })()",
         )
         .await;
     let _ = browser.kill();

@@ -5,7 +5,7 @@ use super::{Connection, Gone, VerifiedCustomer};
 use crate::conversation::{ConversationError, OpenRequest, Resume};
 use crate::domain::{ConversationId, CustomerId, Locale};
 use crate::error::ErrorCode;
-use crate::gateway::protocol::{CustomerClaim, ServerFrame};
+use crate::gateway::protocol::{ConsentState, CustomerClaim, ServerFrame};
 use crate::gateway::{unix_now, SignatureError};
 
 impl Connection {
@@ -62,6 +62,19 @@ impl Connection {
         self.conversation = Some(opened.record.id.clone());
         self.customer = verified.clone();
         self.events = Some(opened.events);
+        let consent = match &verified {
+            Some(customer) => self
+                .ctx
+                .conversations
+                .consent_in_force(&customer.id)
+                .await
+                .ok()
+                .map(|(personalization, marketing)| ConsentState {
+                    personalization,
+                    marketing,
+                }),
+            None => None,
+        };
         self.send(&ServerFrame::Welcome {
             conversation_id: opened.record.id.to_string(),
             ai: true,
@@ -70,6 +83,7 @@ impl Connection {
             locale: locale.code().into(),
             verified: verified.is_some(),
             last_seq: opened.record.last_seq,
+            consent,
         })
         .await?;
         if let Some(error) = refused {

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{conversation_id, AgentAuth};
 use crate::app_state::AppState;
 use crate::conversation::summarize;
-use crate::domain::CustomerId;
+use crate::domain::{CustomerId, Purpose};
 use crate::routes::ApiError;
 use crate::store::{AuditCode, AuditEvent, ConversationState};
 
@@ -57,8 +57,9 @@ pub async fn get_conversation(
     })))
 }
 
-/// Support-purpose context: profile and orders, protected attributes (the
-/// defaults and `[personalization] extra_protected_fields`) removed.
+/// Support-purpose context: profile, orders and the consent in force
+/// (never given = false), protected attributes (the defaults and
+/// `[personalization] extra_protected_fields`) removed.
 async fn customer_context(
     state: &AppState,
     id: &CustomerId,
@@ -67,6 +68,8 @@ async fn customer_context(
         return Ok(json!(null));
     };
     let orders = state.store.orders(id).await?;
+    let consents = state.store.consents(id).await?;
+    let consent = |purpose| consents.get(&purpose).copied().unwrap_or(false);
     Ok(json!({
         "id": customer.id,
         "name": customer.name,
@@ -74,5 +77,9 @@ async fn customer_context(
         "locale": customer.locale,
         "attributes": state.protected_fields.strip(&customer.attributes),
         "orders": orders,
+        "consent": {
+            "personalization": consent(Purpose::Personalization),
+            "marketing": consent(Purpose::Marketing),
+        },
     }))
 }

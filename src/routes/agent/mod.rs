@@ -9,6 +9,7 @@ pub mod presence;
 pub mod queue;
 pub mod release;
 pub mod socket;
+pub mod typing;
 pub mod ws_ticket;
 
 pub use auth::AgentAuth;
