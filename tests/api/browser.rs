@@ -17,18 +17,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn chromium() -> PathBuf {
-    let path = std::env::var_os("CANDOR_TEST_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        path.exists(),
-        "chromium is missing at {}: `apt-get install -y chromium` (.ci/run does this)",
-        path.display()
-    );
-    path
-}
-
 fn browser_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let node = Command::new("node").arg("--version").output();

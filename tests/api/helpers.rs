@@ -209,3 +209,17 @@ pub fn model_path() -> std::path::PathBuf {
     );
     path
 }
+
+/// Where Debian's chromium is (`CANDOR_TEST_CHROMIUM` overrides): a browser
+/// test fails, never skips, without it.
+pub fn chromium() -> std::path::PathBuf {
+    let path = std::env::var_os("CANDOR_TEST_CHROMIUM")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        path.exists(),
+        "chromium is missing at {}: `apt-get install -y chromium` (.ci/run does this)",
+        path.display()
+    );
+    path
+}

@@ -247,19 +247,6 @@ async fn forbidden_list_covers_the_other_demo_customers(app: &TestApp, leaks: &L
     }
 }
 
-/// Where Debian's chromium is (the test fails, never skips, without it).
-fn chromium() -> PathBuf {
-    let path = std::env::var_os("CANDOR_TEST_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        path.exists(),
-        "chromium is missing at {}: `apt-get install -y chromium` (.ci/run does this)",
-        path.display()
-    );
-    path
-}
-
 /// A minimal Chrome DevTools Protocol client over one page's socket.
 struct Cdp {
     ws: Ws,
