@@ -1,5 +1,5 @@
 # Common commands. `make run` and `make test` are the two set-up commands in the README.
-.PHONY: run test model lint bench autobahn
+.PHONY: run test model browser-deps lint bench autobahn
 
 model:
 	python3 models/fetch_model.py
@@ -11,7 +11,13 @@ run: model
 # the documented test server postgres://postgres@127.0.0.1:5432/test. They fail
 # (never pass unrun) when no server answers; CANDOR_TEST_POSTGRES=skip skips
 # them out loud (a SKIPPED line per test, repeated at the end of the run).
-test: model
+# The browser tests drive Debian's chromium with the npm packages pinned in
+# tests/browser (playwright-core, axe-core); installed here when missing.
+browser-deps:
+	@[ -x "$${CANDOR_TEST_CHROMIUM:-/usr/bin/chromium}" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@[ -d tests/browser/node_modules ] || (cd tests/browser && npm ci --no-audit --no-fund)
+
+test: model browser-deps
 	@if [ "$${CANDOR_TEST_POSTGRES:-}" = skip ]; then \
 	  echo "SKIPPED: PostgreSQL store tests (CANDOR_TEST_POSTGRES=skip)"; \
 	elif [ -z "$${CANDOR_TEST_POSTGRES_URL:-}" ]; then \
