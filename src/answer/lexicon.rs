@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::domain::Locale;
-use crate::guard::phrases::normalize;
+use crate::guard::phrases::{normalize, one_edit_apart};
 
 /// A phrase word of at least this many bytes also matches a word one edit away.
 const FUZZY_MIN_BYTES: usize = 5;
@@ -89,22 +89,6 @@ impl Phrase {
         }
         self.fuzzy && key.len() >= FUZZY_MIN_BYTES && one_edit_apart(key, word)
     }
-}
-
-/// Whether `a` and `b` differ by one insertion, deletion, substitution or
-/// swap of neighbouring letters.
-fn one_edit_apart(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().abs_diff(b.len()) > 1 || a == b {
-        return false;
-    }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let (ra, rb) = (&a[prefix..], &b[prefix..]);
-    let swapped = ra.len() >= 2 && ra.len() == rb.len() && ra[0] == rb[1] && ra[1] == rb[0];
-    ra.get(1..) == rb.get(1..)
-        || ra.get(1..) == Some(rb)
-        || Some(ra) == rb.get(1..)
-        || (swapped && ra[2..] == rb[2..])
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,6 +8,7 @@ use super::lexicon::Lexicon;
 use super::KbEntry;
 use crate::domain::Locale;
 use crate::domain::{Embedding, DIMS};
+use crate::guard::phrases::one_edit_apart;
 
 /// Title words count this many times (a title names the topic).
 const TITLE_WEIGHT: f32 = 2.0;
@@ -15,26 +16,6 @@ const TITLE_WEIGHT: f32 = 2.0;
 /// Question words at least this long that no entry holds are matched to an
 /// indexed word one typo away ("retrun" -> "return").
 const MIN_CORRECTED_CHARS: usize = 5;
-
-/// Whether `a` becomes `b` by one substitution, insertion, deletion or swap
-/// of two neighbouring characters.
-fn one_edit_apart(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a == b {
-        return false;
-    }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let (ra, rb) = (&a[prefix..], &b[prefix..]);
-    match ra.len().cmp(&rb.len()) {
-        std::cmp::Ordering::Equal => {
-            ra[1..] == rb[1..]
-                || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
-        }
-        std::cmp::Ordering::Less => rb.len() == ra.len() + 1 && ra == &rb[1..],
-        std::cmp::Ordering::Greater => ra.len() == rb.len() + 1 && &ra[1..] == rb,
-    }
-}
 
 /// One entry as the index is built from it.
 pub(crate) struct IndexInput {

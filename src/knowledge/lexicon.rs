@@ -7,8 +7,6 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Deserialize;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 use super::KnowledgeError;
 use crate::domain::Locale;
@@ -181,26 +179,8 @@ impl LocaleRules {
     }
 }
 
-/// Lowercases and folds accents (NFKD without combining marks; ß becomes
-/// ss), keeping letters, digits and spaces; everything else is a space.
-pub fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
-        for l in c.to_lowercase() {
-            match l {
-                'ß' => folded.push_str("ss"),
-                'æ' => folded.push_str("ae"),
-                'œ' => folded.push_str("oe"),
-                'ø' => folded.push('o'),
-                'ł' => folded.push('l'),
-                'đ' | 'ð' => folded.push('d'),
-                l if l.is_alphanumeric() => folded.push(l),
-                _ => folded.push(' '),
-            }
-        }
-    }
-    folded
-}
+/// Lowercases and folds accents, as the guard's phrase lists do.
+pub use crate::guard::phrases::fold;
 
 /// The folded words of `text`, in order.
 fn words(text: &str) -> impl Iterator<Item = String> {

@@ -10,23 +10,6 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 
 use crate::helpers::*;
 
-/// Creates an agent through the admin API; returns (id, token).
-pub async fn create_agent(app: &TestApp, name: &str) -> (String, String) {
-    let response = reqwest::Client::new()
-        .post(app.url("/v1/admin/agents"))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({ "name": name }))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    (
-        body["id"].as_str().expect("id").into(),
-        body["token"].as_str().expect("token").into(),
-    )
-}
-
 /// `POST` an agent endpoint with the token in the header.
 pub async fn agent_post(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let response = reqwest::Client::new()

@@ -10,22 +10,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-pub(crate) async fn create_agent(app: &TestApp, name: &str) -> (String, String) {
-    let response = reqwest::Client::new()
-        .post(app.url("/v1/admin/agents"))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({ "name": name }))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    (
-        body["id"].as_str().expect("id").into(),
-        body["token"].as_str().expect("token").into(),
-    )
-}
-
 pub(crate) async fn agent_post(
     app: &TestApp,
     token: &str,

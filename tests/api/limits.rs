@@ -7,7 +7,7 @@ use std::time::Duration;
 use candor::engine::ScriptedEngine;
 use serde_json::json;
 
-use crate::agent_socket::{agent_post, agent_socket, create_agent, queued_conversation};
+use crate::agent_socket::{agent_post, agent_socket, queued_conversation};
 use crate::helpers::*;
 
 #[tokio::test]

@@ -62,19 +62,6 @@ async fn call(
     )
 }
 
-async fn create_agent(app: &TestApp) -> String {
-    let (status, body) = call(
-        app,
-        Method::POST,
-        "/v1/admin/agents",
-        Auth::Admin,
-        Some(json!({"name":"Sam"})),
-    )
-    .await;
-    assert_eq!(status, 201);
-    body["token"].as_str().expect("token").to_owned()
-}
-
 /// A raw read-only connection to the app's SQLite file.
 async fn raw(app: &TestApp) -> sqlx::SqliteConnection {
     sqlx::SqliteConnection::connect(&app.db_url)
@@ -125,7 +112,7 @@ async fn a_conversation_with_a_handoff(app: &TestApp, customer: &str) -> String 
     exchange(&mut ws, "m1", "Where is my order A1001?").await;
     send(&mut ws, json!({"type":"handoff_request"})).await;
     recv_until(&mut ws, |f| f["type"] == "handoff").await;
-    let agent = create_agent(app).await;
+    let (_, agent) = create_agent(app, "Sam").await;
     let base = format!("/v1/agent/conversations/{conversation}");
     let steps = [
         (Method::POST, format!("{base}/claim"), None, 200),

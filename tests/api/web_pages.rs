@@ -8,7 +8,7 @@ use std::sync::Arc;
 use candor::engine::ScriptedEngine;
 use serde_json::{json, Value};
 
-use crate::handoff::{agent_get, agent_post, create_agent};
+use crate::handoff::{agent_get, agent_post};
 use crate::helpers::*;
 
 #[tokio::test]

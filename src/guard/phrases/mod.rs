@@ -25,15 +25,14 @@ mod pattern;
 pub use book::{Book, PhraseBook};
 pub use intent::Intent;
 pub use list::PhraseError;
-pub use normalize::normalize;
+pub use normalize::{fold, normalize};
+pub use pattern::one_edit_apart;
 pub use pattern::MAX_GAP;
 
 #[cfg(test)]
 use crate::domain::Locale;
 #[cfg(test)]
 use list::PhraseList;
-#[cfg(test)]
-use pattern::one_edit_apart;
 
 #[cfg(test)]
 mod identity_tests;

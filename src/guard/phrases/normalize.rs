@@ -37,12 +37,10 @@ fn lookup(table: &'static str, key: &str) -> Option<std::str::Split<'static, cha
         .map(|(_, to)| to.split('_'))
 }
 
-/// Lowercases, strips accents (NFKD without combining marks; ß becomes ss),
-/// turns everything but letters and digits into single spaces, squeezes
-/// letters repeated three or more times ("pleeease", not "1000"), expands common chat
-/// spellings ("u", "pls", "2", "qqn") and English contractions ("didn't" →
-/// "did not").
-pub fn normalize(text: &str) -> String {
+/// Lowercases and folds accents (NFKD without combining marks; ß becomes
+/// ss), keeping letters and digits; everything else becomes a space. The
+/// knowledge base's words are folded the same way.
+pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
         for l in c.to_lowercase() {
@@ -58,6 +56,16 @@ pub fn normalize(text: &str) -> String {
             }
         }
     }
+    folded
+}
+
+/// Lowercases, strips accents (NFKD without combining marks; ß becomes ss),
+/// turns everything but letters and digits into single spaces, squeezes
+/// letters repeated three or more times ("pleeease", not "1000"), expands common chat
+/// spellings ("u", "pls", "2", "qqn") and English contractions ("didn't" →
+/// "did not").
+pub fn normalize(text: &str) -> String {
+    let folded = fold(text);
     let raw: Vec<String> = folded.split_whitespace().map(squeeze).collect();
     let mut words: Vec<&str> = Vec::with_capacity(raw.len());
     let mut i = 0;

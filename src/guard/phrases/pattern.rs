@@ -71,14 +71,15 @@ fn match_at(elems: &[Elem], tokens: &[&str], pos: usize) -> Option<usize> {
     }
 }
 
-/// True when `a` and `b` differ by one inserted, deleted, replaced or swapped
-/// byte (one letter for the ASCII words normalization usually yields).
-pub(super) fn one_edit_apart(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+/// Whether `a` and `b` differ by one insertion, deletion, substitution or
+/// swap of neighbouring letters (used by the phrase lists, the answer
+/// lexicon and the knowledge base's typo correction).
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().abs_diff(b.len()) > 1 || a == b {
         return false;
     }
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     let swapped = ra.len() >= 2 && ra.len() == rb.len() && ra[0] == rb[1] && ra[1] == rb[0];
     ra.get(1..) == rb.get(1..)

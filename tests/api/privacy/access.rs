@@ -164,7 +164,7 @@ async fn an_export_holds_everything_stored_about_the_customer_and_nothing_else()
 #[tokio::test]
 async fn only_the_admin_or_the_customer_themselves_may_exercise_the_rights() {
     let app = spawn_app().await;
-    let agent = create_agent(&app).await;
+    let (_, agent) = create_agent(&app, "Sam").await;
     let consents_before = count(
         &app,
         "SELECT COUNT(*) FROM consents WHERE customer_id = $1",
