@@ -77,7 +77,14 @@ async fn the_answer_quality_targets_are_met_with_the_real_model() {
     // The whole labelled set: with answers planned from the shop's data it
     // takes about half a minute.
     let report = run(None, Selection::default()).await;
-    let missed = report.shortfalls(&Targets::default());
+    // Quality targets only: the latency target (account facts under 100 ms
+    // p50) is measured by `candor eval answers` and reported in the README,
+    // never asserted as a timing in a test (a busy machine would fail it).
+    let targets = Targets {
+        account_p50_ms: f64::INFINITY,
+        ..Targets::default()
+    };
+    let missed = report.shortfalls(&targets);
     assert!(missed.is_empty(), "below target: {}", missed.join("; "));
 }
 
