@@ -117,4 +117,10 @@ pub trait Generator: Send + Sync + 'static {
 
     /// A short description for logs and `/healthz` (model name, architecture).
     fn describe(&self) -> String;
+
+    /// Whether the engine can take requests now (`GET /readyz`). A loaded
+    /// local model always can; a remote engine only while its server answers.
+    fn is_ready(&self) -> bool {
+        true
+    }
 }
