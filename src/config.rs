@@ -2,7 +2,7 @@
 //!
 //! The environment variable names are a public contract (deployments depend on them):
 //! `CANDOR_BIND`, `CANDOR_DATABASE_URL`, `CANDOR_MODEL`, `CANDOR_ADMIN_TOKEN`,
-//! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`.
+//! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`, `CANDOR_DRAIN_SECS`.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +54,10 @@ pub struct Settings {
     pub knowledge: crate::knowledge::KnowledgeSettings,
     /// Signature rules for the customer's data rights.
     pub security: crate::gateway::SecuritySettings,
+    /// On SIGTERM, how long replies being written may take to finish before
+    /// they are cut short (`CANDOR_DRAIN_SECS`); then every socket closes
+    /// with 1001 and the process exits 0.
+    pub drain_secs: u64,
 }
 
 impl Default for Settings {
@@ -79,6 +83,7 @@ impl Default for Settings {
             answers: Default::default(),
             knowledge: Default::default(),
             security: Default::default(),
+            drain_secs: 20,
         }
     }
 }
@@ -154,6 +159,12 @@ impl Settings {
                         .map(|s| s.trim().trim_end_matches('/').to_owned())
                         .filter(|s| !s.is_empty())
                         .collect()
+                }
+                "CANDOR_DRAIN_SECS" => {
+                    self.drain_secs = value.trim().parse().map_err(|_| SettingsError::Env {
+                        name: "CANDOR_DRAIN_SECS",
+                        reason: "must be a whole number of seconds".into(),
+                    })?
                 }
                 "CANDOR_CONFORMANCE_ECHO" => {
                     self.conformance_echo = match value.trim() {
@@ -280,5 +291,25 @@ mod tests {
     fn empty_secrets_are_refused() {
         let mut s = Settings::default();
         assert!(s.apply_env(vars(&[("CANDOR_ADMIN_TOKEN", " ")])).is_err());
+    }
+
+    #[test]
+    fn drain_secs_come_from_the_environment_as_whole_seconds() {
+        let mut s = Settings::default();
+        s.apply_env(vars(&[("CANDOR_DRAIN_SECS", "45")]))
+            .expect("applied");
+        assert_eq!(s.drain_secs, 45);
+        let refused = s.apply_env(vars(&[("CANDOR_DRAIN_SECS", "soon")]));
+        assert!(
+            matches!(
+                refused,
+                Err(SettingsError::Env {
+                    name: "CANDOR_DRAIN_SECS",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(s.drain_secs, 45, "a refused value changes nothing");
     }
 }

@@ -129,6 +129,9 @@ error_codes! {
     InvalidClientId = "invalid_client_id",
     /// A message to a closed conversation.
     ConversationClosed = "conversation_closed",
+    /// A message while the server shuts down (not stored: reconnect, to
+    /// another instance, and send it again with the same `client_id`).
+    ShuttingDown = "shutting_down",
     /// A resume of a conversation that does not exist.
     UnknownConversation = "unknown_conversation",
     /// A resume of another customer's conversation.

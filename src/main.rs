@@ -173,10 +173,34 @@ async fn serve(config: Option<PathBuf>, demo: bool) -> Result<(), String> {
     let _ = stdout
         .write_all(banner.as_bytes())
         .and_then(|()| stdout.flush());
-    let handle = app.handle();
+    let shutdown = app.shutdown();
     actix_web::rt::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
-        handle.stop(true).await;
+        stop_requested().await;
+        shutdown.run().await;
     });
     app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+/// Resolves on SIGTERM (how supervisors and orchestrators stop a service)
+/// or Ctrl-C.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -4,6 +4,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{dev::Server, web, App, HttpServer};
 use rand::RngCore;
@@ -13,7 +14,8 @@ use crate::answer::{AccountLexicon, Answers, LexiconError, ShopKnowledge};
 use crate::app_state::AppState;
 use crate::config::Settings;
 use crate::conversation::{
-    unattended_watch_task, ConversationService, HandoffPolicy, ServiceParts,
+    relay_task, unattended_watch_task, ConversationService, HandoffPolicy, Lifecycle, Relay,
+    ServiceParts,
 };
 use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
 use crate::error::ErrorCode;
@@ -29,7 +31,7 @@ use crate::personalization::{
 use crate::privacy::retention_task;
 use crate::prompt::{PromptBuilder, PromptError};
 use crate::routes::{self, AdminToken, ApiError};
-use crate::store::{demo, Store, StoreError};
+use crate::store::{demo, Backend, Bus, Store, StoreError};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +97,41 @@ pub struct Application {
     widget_secret: SecretString,
     store: Store,
     knowledge: Arc<Knowledge>,
+    lifecycle: Lifecycle,
+    drain: Duration,
     background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Stops a running application the way SIGTERM does.
+#[derive(Clone)]
+pub struct Shutdown {
+    server: actix_web::dev::ServerHandle,
+    lifecycle: Lifecycle,
+    drain: Duration,
+}
+
+/// How long replies cut short get to store what they sent.
+const CUT_GRACE: Duration = Duration::from_secs(5);
+/// How long sockets get to send their 1001 close before the server stops.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+
+impl Shutdown {
+    /// Refuses new sockets and messages (503 / `shutting_down`), lets the
+    /// replies being written finish for up to `drain_secs`, cuts the rest
+    /// (their sent text is stored, marked `cut_short`, and the customer is
+    /// told), closes every socket with 1001, and stops the server. Returns
+    /// how many replies were cut.
+    pub async fn run(&self) -> usize {
+        tracing::info!(drain_secs = self.drain.as_secs(), "shutting down: draining");
+        let cut = self.lifecycle.drain(self.drain, CUT_GRACE).await;
+        if cut > 0 {
+            tracing::warn!(cut, "replies cut short by the shutdown");
+        }
+        tokio::time::sleep(CLOSE_GRACE).await;
+        self.server.stop(true).await;
+        tracing::info!("stopped");
+        cut
+    }
 }
 
 impl Application {
@@ -128,7 +164,15 @@ impl Application {
         let hours = BusinessHours::parse(&settings.handoff.timezone, &settings.handoff.hours)?;
         let policy = FieldPolicy::new(&settings.personalization)?;
         let protected_fields = policy.protected().clone();
+        // Several instances on one PostgreSQL database share live events
+        // through it; one SQLite box keeps them in process.
+        let bus = match store.backend() {
+            Backend::Postgres => Some(Bus::connect(&settings.database_url).await?),
+            Backend::Sqlite => None,
+        };
+        let relay = bus.clone().map_or_else(Relay::local, Relay::over);
         let conversations = ConversationService::new(ServiceParts {
+            relay,
             store: store.clone(),
             engine,
             prompts,
@@ -155,7 +199,12 @@ impl Application {
                 ),
             },
         });
+        let lifecycle = conversations.lifecycle().clone();
         let watch = tokio::spawn(unattended_watch_task(Arc::clone(&conversations)));
+        let mut background = vec![watch];
+        if let Some(bus) = bus {
+            background.push(tokio::spawn(relay_task(Arc::clone(&conversations), bus)));
+        }
         let retention = tokio::spawn(retention_task(store.clone(), settings.privacy.clone()));
         let customer_signatures =
             CustomerSignatures::new(WidgetSigner::new(widget_secret.clone()), settings.security);
@@ -222,7 +271,12 @@ impl Application {
             widget_secret,
             store,
             knowledge,
-            background: vec![watch, retention],
+            lifecycle,
+            drain: Duration::from_secs(settings.drain_secs),
+            background: {
+                background.push(retention);
+                background
+            },
         })
     }
 
@@ -254,6 +308,15 @@ impl Application {
     /// A handle that stops the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+
+    /// A handle that drains and stops the server (what SIGTERM does).
+    pub fn shutdown(&self) -> Shutdown {
+        Shutdown {
+            server: self.server.handle(),
+            lifecycle: self.lifecycle.clone(),
+            drain: self.drain,
+        }
     }
 
     /// Serves until stopped, then stops the background tasks.

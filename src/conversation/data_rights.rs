@@ -28,7 +28,7 @@ impl ConversationService {
         let conversations = self.store.conversation_ids_of(customer).await?;
         let counts = privacy::erase_customer(&self.store, customer, requester).await?;
         for conversation in &conversations {
-            self.engine.forget(conversation.as_str());
+            self.forget_everywhere(conversation.as_str());
         }
         Ok(counts)
     }

@@ -19,6 +19,9 @@ pub enum ConversationError {
     /// The conversation has been closed.
     #[error("this conversation is closed")]
     Closed,
+    /// The server is shutting down and takes no new messages.
+    #[error("the server is restarting: reconnect and send the message again")]
+    ShuttingDown,
     /// The store failed.
     #[error("storage failed")]
     Store(#[from] StoreError),
@@ -32,6 +35,7 @@ impl ConversationError {
             ConversationError::UnknownConversation => ErrorCode::UnknownConversation,
             ConversationError::NotYours => ErrorCode::ConversationNotYours,
             ConversationError::Closed => ErrorCode::ConversationClosed,
+            ConversationError::ShuttingDown => ErrorCode::ShuttingDown,
             ConversationError::UnknownCustomer => ErrorCode::NotFound,
             ConversationError::Store(_) => ErrorCode::InternalError,
         }

@@ -88,7 +88,7 @@ impl ConversationService {
             };
             self.post_notice(conversation, &notice).await?;
             tracing::info!(position, out_of_hours = !open, "handoff queued");
-            self.agents.publish(AgentEvent::NewHandoff {
+            self.publish_agent(AgentEvent::NewHandoff {
                 conversation_id: conversation.to_string(),
                 reason: reason.into(),
                 position,
@@ -154,7 +154,7 @@ impl ConversationService {
         position: Option<i64>,
         agent: Option<String>,
     ) {
-        self.hub.publish(
+        self.publish(
             conversation,
             ConversationEvent::Handoff {
                 state,
@@ -202,7 +202,7 @@ impl ConversationService {
         )
         .await?;
         self.publish_handoff(conversation, "assigned", None, Some(agent.name.clone()));
-        self.agents.publish(AgentEvent::Claimed {
+        self.publish_agent(AgentEvent::Claimed {
             conversation_id: conversation.to_string(),
             agent_id: agent.id.clone(),
         });
@@ -235,8 +235,7 @@ impl ConversationService {
             })
             .await?;
         let message = stored.message().clone();
-        self.hub
-            .publish(conversation, ConversationEvent::Message(message.clone()));
+        self.publish(conversation, ConversationEvent::Message(message.clone()));
         Ok(message)
     }
 
@@ -253,7 +252,7 @@ impl ConversationService {
         {
             return Err(HandoffError::NotYours);
         }
-        self.hub.publish(
+        self.publish(
             conversation,
             ConversationEvent::AgentTyping {
                 agent: agent.name.clone(),
@@ -279,7 +278,7 @@ impl ConversationService {
         )
         .await?;
         self.publish_handoff(conversation, "returned", None, Some(agent.name.clone()));
-        self.agents.publish(AgentEvent::Released {
+        self.publish_agent(AgentEvent::Released {
             conversation_id: conversation.to_string(),
             agent_id: agent.id.clone(),
         });
@@ -304,7 +303,7 @@ impl ConversationService {
         self.post_notice(conversation, &texts.handoff_closed)
             .await?;
         self.publish_handoff(conversation, "closed", None, None);
-        self.agents.publish(AgentEvent::ConversationClosed {
+        self.publish_agent(AgentEvent::ConversationClosed {
             conversation_id: conversation.to_string(),
         });
         self.broadcast_positions().await?;
@@ -337,7 +336,7 @@ impl ConversationService {
     ) -> Result<(), ConversationError> {
         if let Some(record) = self.store.conversation(conversation).await? {
             if !record.state.ai_answers() {
-                self.agents.publish(AgentEvent::CustomerTyping {
+                self.publish_agent(AgentEvent::CustomerTyping {
                     conversation_id: conversation.to_string(),
                 });
             }

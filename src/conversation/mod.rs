@@ -8,7 +8,9 @@ mod data_rights;
 mod error;
 mod handoff;
 mod hub;
+mod lifecycle;
 mod model_reply;
+mod relay;
 mod router;
 mod service;
 mod summary;
@@ -17,6 +19,8 @@ mod turn;
 pub use error::ConversationError;
 pub use handoff::{unattended_watch_task, HandoffError, HandoffStatus};
 pub use hub::{ConversationEvent, Hub};
+pub use lifecycle::{reached, Lifecycle, Phase, TurnInFlight};
+pub use relay::{relay_task, Relay};
 pub use service::{
     ConversationService, HandoffPolicy, OpenRequest, Opened, PostOutcome, Resume, ServiceParts,
 };

@@ -6,7 +6,7 @@
 //! notices, never silence; a reply with nothing left is the honest "I
 //! don't know".
 
-use super::{ConversationError, ConversationService};
+use super::{reached, ConversationError, ConversationService, Phase};
 use crate::answer::Passage;
 use crate::domain::{Locale, Purpose};
 use crate::engine::{EngineError, EngineEvent, GenerationRequest};
@@ -118,8 +118,18 @@ impl ConversationService {
             .with_promotions(promotions)
             .with_facts(facts);
         let mut finished = false;
+        let mut cut = false;
         let mut held = HeldBack::default();
-        while let Some(event) = stream.recv().await {
+        let mut phase = self.lifecycle.watch();
+        loop {
+            let event = tokio::select! {
+                event = stream.recv() => event,
+                () = reached(&mut phase, Phase::Cutting) => {
+                    cut = true;
+                    break;
+                }
+            };
+            let Some(event) = event else { break };
             match event {
                 EngineEvent::Delta(text) => {
                     held.model_spoke();
@@ -136,6 +146,20 @@ impl ConversationService {
                     break;
                 }
             }
+        }
+        if cut {
+            // Shutting down: keep exactly what the customer already saw,
+            // marked as cut short, and say so. Dropping the stream stops
+            // the generation.
+            drop(stream);
+            let sent = guard.text().to_owned();
+            if !sent.trim().is_empty() {
+                why.cut_short = true;
+                self.store_ai_reply(conversation, id, &sent, &why, None)
+                    .await?;
+            }
+            tracing::warn!(conversation_id = %conversation, "reply cut short by shutdown");
+            return self.post_notice(conversation, &texts.reply_cut).await;
         }
         if !finished {
             return self.post_notice(conversation, &texts.engine_failed).await;

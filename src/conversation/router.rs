@@ -64,7 +64,12 @@ impl ConversationService {
         }
         let service = Arc::clone(self);
         let (conversation, locale) = (record.id.clone(), record.locale);
-        tokio::spawn(async move { service.ai_turn(conversation, locale).await });
+        // Counted until it ends, so a shutdown lets it finish (or cuts it).
+        let turn = self.lifecycle.turn_started();
+        tokio::spawn(async move {
+            let _turn = turn;
+            service.ai_turn(conversation, locale).await
+        });
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
-use super::{ConversationError, ConversationEvent, Hub};
+use super::{ConversationError, ConversationEvent, Hub, Lifecycle, Relay};
 use crate::answer::Answers;
 use crate::domain::{ClientId, ConversationId, CustomerId, Locale, MessageText};
 use crate::engine::{Generator, SamplingParams};
@@ -98,6 +98,9 @@ pub struct ServiceParts {
     pub personalization: Personalization,
     /// The answer plan: order-question lists, the knowledge base, thresholds.
     pub answers: Answers,
+    /// Relays live events to other instances (PostgreSQL) or keeps them in
+    /// process (SQLite).
+    pub relay: Relay,
 }
 
 /// Conversation logic shared by every socket.
@@ -116,6 +119,8 @@ pub struct ConversationService {
     pub(super) answers: Answers,
     pub(super) hub: Hub,
     pub(super) agents: AgentHub,
+    pub(super) relay: Relay,
+    pub(super) lifecycle: Lifecycle,
     pub(super) turn_locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     pub(super) next_agent: std::sync::atomic::AtomicUsize,
 }
@@ -142,6 +147,8 @@ impl ConversationService {
             answers: parts.answers,
             hub: Hub::default(),
             agents: AgentHub::default(),
+            relay: parts.relay,
+            lifecycle: Lifecycle::default(),
             turn_locks: Mutex::new(HashMap::new()),
             next_agent: std::sync::atomic::AtomicUsize::new(0),
         })
@@ -150,6 +157,11 @@ impl ConversationService {
     /// The agents' live feed.
     pub fn agent_hub(&self) -> &AgentHub {
         &self.agents
+    }
+
+    /// Serving, draining or closing (see [`Lifecycle`]).
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
     }
 
     /// Starts a conversation, or resumes one the visitor may continue.
@@ -227,6 +239,11 @@ impl ConversationService {
         client_id: &ClientId,
         text: &MessageText,
     ) -> Result<PostOutcome, ConversationError> {
+        // Draining for a shutdown: refused before storing, so the widget
+        // sends it again (same client_id) to the instance it reconnects to.
+        if !self.lifecycle.is_serving() {
+            return Err(ConversationError::ShuttingDown);
+        }
         let record = self
             .store
             .conversation(conversation)
@@ -250,12 +267,11 @@ impl ConversationService {
             AppendOutcome::Duplicate(message) => return Ok(PostOutcome::Duplicate(message)),
             AppendOutcome::Stored(message) => message,
         };
-        self.hub
-            .publish(conversation, ConversationEvent::Message(message.clone()));
+        self.publish(conversation, ConversationEvent::Message(message.clone()));
         if record.state.ai_answers() {
             self.route_bot_message(&record, &message).await?;
         } else {
-            self.agents.publish(AgentEvent::CustomerMessage {
+            self.publish_agent(AgentEvent::CustomerMessage {
                 conversation_id: conversation.to_string(),
                 message: message.clone(),
             });

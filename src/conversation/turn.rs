@@ -214,7 +214,7 @@ impl ConversationService {
                 why: Some(why.to_json()),
             })
             .await?;
-        self.hub.publish(
+        self.publish(
             conversation,
             ConversationEvent::Message(stored.message().clone()),
         );
@@ -228,7 +228,7 @@ impl ConversationService {
         text: String,
         held_ms: Option<u64>,
     ) {
-        self.hub.publish(
+        self.publish(
             conversation,
             ConversationEvent::Delta {
                 id: id.to_owned(),
@@ -255,7 +255,7 @@ impl ConversationService {
                 why: None,
             })
             .await?;
-        self.hub.publish(
+        self.publish(
             conversation,
             ConversationEvent::Message(stored.message().clone()),
         );

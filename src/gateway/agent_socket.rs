@@ -5,10 +5,11 @@
 //! is ignored.
 
 use actix_ws::{MessageStream, Session};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use super::frames::FrameReader;
-use super::keepalive::KeepAlive;
+use super::keepalive::{going_away, KeepAlive};
+use crate::conversation::{reached, Phase};
 use crate::handoff::{AgentFeed, FeedItem};
 
 /// Largest frame an agent may send, in bytes (agents send nothing the
@@ -16,16 +17,27 @@ use crate::handoff::{AgentFeed, FeedItem};
 const MAX_AGENT_FRAME_BYTES: usize = 16 * 1024;
 
 /// Serves one upgraded agent connection until it closes.
-pub async fn serve(mut feed: AgentFeed, agent_id: String, session: Session, stream: MessageStream) {
+pub async fn serve(
+    mut feed: AgentFeed,
+    agent_id: String,
+    mut phase: watch::Receiver<Phase>,
+    session: Session,
+    stream: MessageStream,
+) {
     // The agent's frames are read by a task of their own, so the feed is
     // never interrupted mid-decision (only when the socket closes).
     let (closed, mut on_close) = oneshot::channel::<()>();
     actix_web::rt::spawn(read_until_closed(session.clone(), stream, closed));
     tracing::info!(%agent_id, "agent connected");
     let mut session = session;
+    let mut close = None;
     loop {
         let item = tokio::select! {
             _ = &mut on_close => break,
+            () = reached(&mut phase, Phase::Closing) => {
+                close = Some(going_away());
+                break;
+            }
             item = feed.next() => item,
         };
         let text = match item {
@@ -39,7 +51,7 @@ pub async fn serve(mut feed: AgentFeed, agent_id: String, session: Session, stre
             break;
         }
     }
-    let _ = session.close(None).await;
+    let _ = session.close(close).await;
 }
 
 /// Reads (and drops) the agent's frames, pings, and closes an idle socket;

@@ -47,3 +47,12 @@ impl KeepAlive {
         Ok(())
     }
 }
+
+/// The close both sockets send when the server shuts down: 1001 "going
+/// away", so a widget reconnects (to another instance behind the balancer).
+pub fn going_away() -> CloseReason {
+    CloseReason {
+        code: CloseCode::Away,
+        description: Some("server restarting".to_owned()),
+    }
+}

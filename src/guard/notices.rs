@@ -21,6 +21,8 @@ pub struct LocaleTexts {
     pub engine_failed: String,
     /// The model produced nothing usable.
     pub empty_reply: String,
+    /// A reply was stopped part-way because the server is restarting.
+    pub reply_cut: String,
     /// The language's English name, used in the system prompt.
     pub language_name: String,
     /// The customer entered the human queue (`{position}`).
@@ -223,6 +225,7 @@ impl Notices {
             ("busy", &texts.busy),
             ("engine_failed", &texts.engine_failed),
             ("empty_reply", &texts.empty_reply),
+            ("reply_cut", &texts.reply_cut),
             ("language_name", &texts.language_name),
             ("handoff_queued", &texts.handoff_queued),
             ("handoff_assigned", &texts.handoff_assigned),

@@ -23,6 +23,10 @@ pub struct WhyRecord {
     /// knowledge-base entry, `order:<order_id>` for each order.
     #[serde(default)]
     pub citations: Vec<String>,
+    /// The reply was stopped part-way (the server shut down while it was
+    /// being written): the stored text is what had been sent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut_short: bool,
 }
 
 /// How one AI reply was made: the answer plan's decision.

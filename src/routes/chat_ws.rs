@@ -14,6 +14,10 @@ pub async fn chat_ws(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    // Draining for a shutdown: the balancer sends the widget elsewhere.
+    if !state.conversations().lifecycle().is_serving() {
+        return Err(ApiError::ShuttingDown.into());
+    }
     let origin = req
         .headers()
         .get(actix_web::http::header::ORIGIN)

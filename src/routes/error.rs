@@ -49,6 +49,10 @@ pub enum ApiError {
         /// Explanation.
         message: &'static str,
     },
+    /// The server is shutting down (503): try again, another instance
+    /// answers.
+    #[error("the server is restarting; connect again")]
+    ShuttingDown,
     /// Something failed on our side.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -79,6 +83,7 @@ impl ApiError {
             | ApiError::TooMany { code, .. } => *code,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::ShuttingDown => ErrorCode::ShuttingDown,
             ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
@@ -113,6 +118,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

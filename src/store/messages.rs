@@ -182,6 +182,22 @@ impl Store {
         rows.into_iter().map(decode).collect()
     }
 
+    /// The message stored with `seq`, if it (still) exists.
+    pub async fn message_at(
+        &self,
+        conversation: &ConversationId,
+        seq: i64,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        let row: Option<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2"
+        ))
+        .bind(conversation.as_str())
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(decode).transpose()
+    }
+
     /// The last `limit` messages, oldest first (the history a prompt sees).
     pub async fn recent_messages(
         &self,

@@ -8,6 +8,7 @@
 
 mod agents;
 mod audit;
+mod bus;
 mod connect;
 mod conversations;
 mod customers;
@@ -20,6 +21,7 @@ mod privacy;
 
 pub use agents::AgentRecord;
 pub use audit::{AuditCode, AuditEvent};
+pub use bus::{Bus, BusListener, BusRow, Heard, MAX_LIVE_PAYLOAD};
 pub use conversations::{ConversationRecord, ConversationState};
 pub use customers::{CustomerRecord, NewCustomer, NewOrder, OrderItem, OrderRecord};
 pub use error::StoreError;
@@ -54,6 +56,11 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Which database engine this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Closes every pooled connection (used before a restart in tests).

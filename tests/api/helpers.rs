@@ -25,6 +25,8 @@ pub struct TestApp {
     pub db_url: String,
     pub store: candor::store::Store,
     pub handle: actix_web::dev::ServerHandle,
+    /// Drains and stops the server, as SIGTERM does.
+    pub shutdown: candor::startup::Shutdown,
     _dir: Arc<tempfile::TempDir>,
 }
 
@@ -71,6 +73,7 @@ pub async fn spawn_app_with(
     let signer = WidgetSigner::new(app.widget_secret().clone());
     let store = app.store().clone();
     let handle = app.handle();
+    let shutdown = app.shutdown();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         port,
@@ -79,6 +82,7 @@ pub async fn spawn_app_with(
         db_url,
         store,
         handle,
+        shutdown,
         _dir: dir,
     }
 }

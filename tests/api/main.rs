@@ -7,6 +7,7 @@ mod answers;
 mod bad_input;
 mod browser;
 mod chat_socket;
+mod crash_safety;
 mod engine_batching;
 #[cfg(feature = "tools")]
 mod eval;
@@ -15,6 +16,7 @@ mod fairness;
 mod frames;
 mod handoff;
 mod helpers;
+mod instances;
 mod knowledge;
 mod limits;
 #[cfg(feature = "tools")]
@@ -28,6 +30,8 @@ mod real_model;
 #[cfg(feature = "tools")]
 mod red_team;
 mod resume;
+mod server_process;
+mod shutdown;
 mod store_backends;
 mod tokenizer_gguf;
 mod truthfulness;

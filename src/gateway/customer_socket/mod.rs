@@ -16,10 +16,10 @@ use actix_ws::Session;
 use tokio::sync::broadcast;
 
 use super::frames::{FrameReader, Inbound};
-use super::keepalive::KeepAlive;
+use super::keepalive::{going_away, KeepAlive};
 use super::protocol::{parse_client_frame, ClientFrame, ServerFrame, MAX_FRAME_BYTES};
 use super::{ConnectionSlot, CustomerSignatures, VerifiedSignature};
-use crate::conversation::{ConversationEvent, ConversationService};
+use crate::conversation::{reached, ConversationEvent, ConversationService, Phase};
 use crate::domain::{ConversationId, CustomerId};
 use crate::error::ErrorCode;
 use crate::privacy::ConsentChange;
@@ -72,8 +72,10 @@ pub async fn serve(
         sent_seq: 0,
     };
     let mut keepalive = KeepAlive::default();
+    let mut phase = conn.ctx.conversations.lifecycle().watch();
     let close = loop {
         tokio::select! {
+            () = reached(&mut phase, Phase::Closing) => break Some(going_away()),
             // The reader answers pings, echoes a close and fails bad frames itself.
             incoming = frames.next() => {
                 keepalive.heard();

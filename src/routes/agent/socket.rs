@@ -20,6 +20,10 @@ pub async fn agent_ws(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    // Draining for a shutdown: the balancer sends the widget elsewhere.
+    if !state.conversations().lifecycle().is_serving() {
+        return Err(ApiError::ShuttingDown.into());
+    }
     let agent = authenticate(&req, &state).await?;
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
         actix_web::Error::from(ApiError::invalid(ErrorCode::NotAWebsocket, e.to_string()))
@@ -29,7 +33,8 @@ pub async fn agent_ws(
         state.store.clone(),
         agent.id.clone(),
     );
-    actix_web::rt::spawn(agent_socket::serve(feed, agent.id, session, stream));
+    let phase = state.conversations().lifecycle().watch();
+    actix_web::rt::spawn(agent_socket::serve(feed, agent.id, phase, session, stream));
     Ok(response)
 }
 
