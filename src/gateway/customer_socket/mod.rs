@@ -75,7 +75,11 @@ pub async fn serve(
     let mut phase = conn.ctx.conversations.lifecycle().watch();
     let close = loop {
         tokio::select! {
-            () = reached(&mut phase, Phase::Closing) => break Some(going_away()),
+            () = reached(&mut phase, Phase::Closing) => {
+                // What the last replies published is sent before the close.
+                if conn.flush_events().await.is_err() { break None; }
+                break Some(going_away());
+            }
             // The reader answers pings, echoes a close and fails bad frames itself.
             incoming = frames.next() => {
                 keepalive.heard();
@@ -161,6 +165,18 @@ impl Connection {
                 Ok(())
             }
         }
+    }
+
+    /// Sends every event already waiting (before a shutdown's close).
+    async fn flush_events(&mut self) -> Result<(), Gone> {
+        while let Some(event) = self.events.as_mut().map(broadcast::Receiver::try_recv) {
+            match event {
+                Ok(event) => self.on_event(Ok(event)).await?,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => self.catch_up().await?,
+                Err(_) => break,
+            }
+        }
+        Ok(())
     }
 
     /// After falling behind the live feed, resend what was stored since.
