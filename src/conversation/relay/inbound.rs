@@ -26,8 +26,9 @@ const KEEP_MS: i64 = 10 * 60 * 1000;
 /// Wait before retrying a failed listen.
 const RETRY: Duration = Duration::from_secs(1);
 
-/// Republishes the other instances' events to this instance's sockets,
-/// until the service is dropped.
+/// Republishes the other instances' events to this instance's sockets;
+/// runs until the application stops it (startup aborts its background
+/// tasks when the server ends).
 pub async fn relay_task(service: Arc<ConversationService>, bus: Bus) {
     let mut last = loop {
         match bus.last_seq().await {
