@@ -49,10 +49,12 @@ async fn agent_socket(server: &ServerProcess, token: &str) -> Ws {
 
 /// The next agent-feed event (pings skipped).
 async fn agent_event(ws: &mut Ws, done: impl Fn(&Value) -> bool) -> Value {
+    // One deadline for the whole wait: keep-alive pings arrive meanwhile.
+    let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
     loop {
-        let next = tokio::time::timeout(FRAME_TIMEOUT, ws.next())
+        let next = tokio::time::timeout_at(deadline, ws.next())
             .await
-            .expect("an agent event within the timeout")
+            .expect("the agent event arrives within the timeout")
             .expect("agent socket open")
             .expect("valid frame");
         if let Message::Text(text) = next {
