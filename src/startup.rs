@@ -23,6 +23,7 @@ use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{FactVocabulary, FactVocabularyError, NoticeError, Notices};
 use crate::handoff::{AgentTickets, BusinessHours, HoursError};
 use crate::knowledge::{Knowledge, KnowledgeError};
+use crate::metrics::{Metrics, MetricsError, Readiness};
 use crate::personalization::{
     FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
 };
@@ -67,6 +68,9 @@ pub enum StartupError {
     /// The order-question word lists are invalid.
     #[error("answers: {0}")]
     Answers(#[from] LexiconError),
+    /// The metrics registry could not be set up.
+    #[error("{0}")]
+    Metrics(#[from] MetricsError),
     /// The listener could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -95,6 +99,7 @@ pub struct Application {
     widget_secret: SecretString,
     store: Store,
     knowledge: Arc<Knowledge>,
+    readiness: Readiness,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -126,11 +131,13 @@ impl Application {
         let admin_token = settings.admin_token.clone().unwrap_or_else(random_secret);
         let widget_secret = settings.widget_secret.clone().unwrap_or_else(random_secret);
         let hours = BusinessHours::parse(&settings.handoff.timezone, &settings.handoff.hours)?;
+        let metrics = Metrics::new()?;
+        let readiness = Readiness::default();
         let policy = FieldPolicy::new(&settings.personalization)?;
         let protected_fields = policy.protected().clone();
         let conversations = ConversationService::new(ServiceParts {
             store: store.clone(),
-            engine,
+            engine: Arc::clone(&engine),
             prompts,
             notices,
             handoff_phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
@@ -147,6 +154,7 @@ impl Application {
                 knowledge: Arc::clone(&knowledge) as Arc<dyn ShopKnowledge>,
                 settings: settings.answers.clone(),
             },
+            metrics: metrics.clone(),
             handoff: HandoffPolicy {
                 hours,
                 auto_assign: settings.handoff.auto_assign,
@@ -172,6 +180,10 @@ impl Application {
             knowledge: Arc::clone(&knowledge),
             protected_fields,
             agent_tickets: AgentTickets::default(),
+            engine,
+            metrics,
+            metrics_settings: settings.metrics.clone(),
+            readiness: readiness.clone(),
         });
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),
@@ -196,6 +208,7 @@ impl Application {
                 .app_data(admin.clone())
                 .app_data(json_config())
                 .app_data(path_config())
+                .wrap(actix_web::middleware::from_fn(routes::count_errors))
                 .wrap(tracing_actix())
                 .configure(routes::configure)
                 .configure(|cfg| {
@@ -222,6 +235,7 @@ impl Application {
             widget_secret,
             store,
             knowledge,
+            readiness,
             background: vec![watch, retention],
         })
     }
@@ -249,6 +263,13 @@ impl Application {
     /// The knowledge base (tests retrieve from it directly).
     pub fn knowledge(&self) -> &Arc<Knowledge> {
         &self.knowledge
+    }
+
+    /// The instance's readiness flags: call
+    /// [`Readiness::start_draining`] when a shutdown begins, and `/readyz`
+    /// answers 503 from then on.
+    pub fn readiness(&self) -> Readiness {
+        self.readiness.clone()
     }
 
     /// A handle that stops the server gracefully.

@@ -9,6 +9,7 @@ mod error;
 mod handoff;
 mod hub;
 mod model_reply;
+mod queue_wait;
 mod router;
 mod service;
 mod summary;

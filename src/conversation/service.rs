@@ -12,6 +12,7 @@ use crate::engine::{Generator, SamplingParams};
 use crate::guard::phrases::PhraseBook;
 use crate::guard::{FactVocabulary, Notices};
 use crate::handoff::{AgentEvent, AgentHub, BusinessHours};
+use crate::metrics::Metrics;
 use crate::personalization::Personalization;
 use crate::prompt::PromptBuilder;
 use crate::store::{
@@ -98,6 +99,8 @@ pub struct ServiceParts {
     pub personalization: Personalization,
     /// The answer plan: order-question lists, the knowledge base, thresholds.
     pub answers: Answers,
+    /// This instance's metrics.
+    pub metrics: Metrics,
 }
 
 /// Conversation logic shared by every socket.
@@ -114,6 +117,7 @@ pub struct ConversationService {
     pub(super) handoff: HandoffPolicy,
     pub(super) personalization: Personalization,
     pub(super) answers: Answers,
+    pub(super) metrics: Metrics,
     pub(super) hub: Hub,
     pub(super) agents: AgentHub,
     pub(super) turn_locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
@@ -140,6 +144,7 @@ impl ConversationService {
             handoff: parts.handoff,
             personalization: parts.personalization,
             answers: parts.answers,
+            metrics: parts.metrics,
             hub: Hub::default(),
             agents: AgentHub::default(),
             turn_locks: Mutex::new(HashMap::new()),
@@ -150,6 +155,16 @@ impl ConversationService {
     /// The agents' live feed.
     pub fn agent_hub(&self) -> &AgentHub {
         &self.agents
+    }
+
+    /// This instance's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Conversations watched by at least one open socket here.
+    pub fn watched_conversations(&self) -> usize {
+        self.hub.watched()
     }
 
     /// Starts a conversation, or resumes one the visitor may continue.

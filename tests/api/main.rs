@@ -7,6 +7,7 @@ mod answers;
 mod bad_input;
 mod browser;
 mod chat_socket;
+mod deploy;
 mod engine_batching;
 #[cfg(feature = "tools")]
 mod eval;
@@ -15,11 +16,13 @@ mod fairness;
 mod frames;
 mod handoff;
 mod helpers;
+mod json_logs;
 mod knowledge;
 mod limits;
 #[cfg(feature = "tools")]
 mod load_bench;
 mod log_scan;
+mod ops;
 mod personalization;
 mod postgres_db;
 mod privacy;

@@ -11,6 +11,7 @@ use crate::app_state::AppState;
 use crate::error::ErrorCode;
 use crate::gateway::agent_socket;
 use crate::handoff::AgentFeed;
+use crate::metrics::SocketKind;
 use crate::routes::ApiError;
 use crate::store::AgentRecord;
 
@@ -29,7 +30,11 @@ pub async fn agent_ws(
         state.store.clone(),
         agent.id.clone(),
     );
-    actix_web::rt::spawn(agent_socket::serve(feed, agent.id, session, stream));
+    let open = state.metrics.socket_opened(SocketKind::Agent);
+    actix_web::rt::spawn(async move {
+        agent_socket::serve(feed, agent.id, session, stream).await;
+        drop(open);
+    });
     Ok(response)
 }
 
