@@ -24,19 +24,10 @@ fn read(relative: &str) -> String {
 
 const COMPOSE_FILES: &[&str] = &["deploy/compose.yml", "deploy/compose.remote-engine.yml"];
 
-/// Every file that sets or names server variables.
-const DEPLOYMENT_FILES: &[&str] = &[
-    "Dockerfile",
-    "deploy/compose.yml",
-    "deploy/compose.remote-engine.yml",
-    "deploy/env.example",
-    "docs/deploy.md",
-];
-
-#[test]
-fn deployment_files_name_only_variables_the_server_reads() {
+/// Panics unless every `CANDOR_*` name in `files` is a variable the server reads.
+fn assert_known_variables(files: &[&str]) {
     let name = Regex::new(r"CANDOR_[A-Z0-9_]+").expect("regex");
-    for file in DEPLOYMENT_FILES {
+    for file in files {
         let text = read(file);
         for found in name.find_iter(&text) {
             let var = found.as_str();
@@ -46,6 +37,23 @@ fn deployment_files_name_only_variables_the_server_reads() {
             );
         }
     }
+}
+
+#[test]
+fn deployment_files_name_only_variables_the_server_reads() {
+    assert_known_variables(&["Dockerfile", "deploy/compose.yml"]);
+}
+
+/// These files name `CANDOR_ENGINE_API_KEY`, the remote engine's key
+/// (read once the remote engine backend and its variable are in the
+/// server: `config::ENV_VARS` must list it).
+#[test]
+fn remote_engine_files_name_only_variables_the_server_reads() {
+    assert_known_variables(&[
+        "deploy/compose.remote-engine.yml",
+        "deploy/env.example",
+        "docs/deploy.md",
+    ]);
 }
 
 #[test]
@@ -71,20 +79,26 @@ fn literal_values_in_compose_files_are_accepted() {
     }
 }
 
-#[test]
-fn every_mounted_config_file_parses_as_the_server_settings() {
+/// Panics unless the config `compose` mounts parses as the server settings.
+fn assert_mounted_config_parses(compose: &str) {
     let mount = Regex::new(r"\./([A-Za-z0-9_.-]+\.toml):/etc/candor/candor\.toml").expect("regex");
-    let mut checked = 0;
-    for file in COMPOSE_FILES {
-        for found in mount.captures_iter(&read(file)) {
-            let path = root().join("deploy").join(&found[1]);
-            let settings = Settings::load(Some(&path))
-                .unwrap_or_else(|e| panic!("{file} mounts {}: {e}", path.display()));
-            assert_eq!(settings.bind, "0.0.0.0:8080", "{}", path.display());
-            checked += 1;
-        }
-    }
-    assert_eq!(checked, COMPOSE_FILES.len(), "one config per compose file");
+    let text = read(compose);
+    let found = mount.captures(&text).expect("a mounted candor.toml");
+    let path = root().join("deploy").join(&found[1]);
+    let settings = Settings::load(Some(&path))
+        .unwrap_or_else(|e| panic!("{compose} mounts {}: {e}", path.display()));
+    assert_eq!(settings.bind, "0.0.0.0:8080", "{}", path.display());
+}
+
+#[test]
+fn the_mounted_config_file_parses_as_the_server_settings() {
+    assert_mounted_config_parses("deploy/compose.yml");
+}
+
+/// `[engine] backend`, `url` and `model`: the remote engine's settings.
+#[test]
+fn the_remote_engine_config_file_parses_as_the_server_settings() {
+    assert_mounted_config_parses("deploy/compose.remote-engine.yml");
 }
 
 #[tokio::test]
