@@ -13,6 +13,8 @@ COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 COPY prompts prompts
+COPY web web
+# The features CI tests (the default ones); tests/api/deploy.rs checks it.
 RUN cargo build --release --locked && cp target/release/candor /usr/local/bin/candor
 
 FROM python:3.11-slim-bookworm AS model
@@ -21,20 +23,22 @@ COPY models/fetch_model.py .
 RUN python3 fetch_model.py
 
 FROM debian:bookworm-slim
-RUN useradd --system --create-home --home-dir /var/lib/candor candor
+# A fixed numeric uid, so volume permissions are known on the host.
+RUN useradd --system --uid 10001 --create-home --home-dir /var/lib/candor candor
 WORKDIR /var/lib/candor
 COPY --from=build /usr/local/bin/candor /usr/local/bin/candor
 COPY --from=model /models/SmolLM2-135M-Instruct.Q4_1.gguf models/
 COPY --from=model /models/all-MiniLM-L6-v2 models/all-MiniLM-L6-v2
 COPY prompts prompts
 RUN mkdir -p data && chown -R candor:candor /var/lib/candor
-USER candor
+USER 10001
 ENV CANDOR_BIND=0.0.0.0:8080 \
     CANDOR_DATABASE_URL=sqlite:///var/lib/candor/data/candor.db \
     CANDOR_MODEL=/var/lib/candor/models/SmolLM2-135M-Instruct.Q4_1.gguf
 EXPOSE 8080
 VOLUME ["/var/lib/candor/data"]
+# Liveness (/healthz); deploy/compose.yml checks readiness (/readyz).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
-  CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /healthz HTTP/1.0\r\n\r\n" >&3 && head -n1 <&3 | grep -q " 200 "'
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["/usr/local/bin/candor"]
 CMD ["serve"]

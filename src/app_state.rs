@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use crate::conversation::ConversationService;
+use crate::engine::Generator;
 use crate::gateway::customer_socket::SocketContext;
 use crate::gateway::{AllowedOrigins, ClientLimits, CustomerSignatures};
 use crate::handoff::AgentTickets;
 use crate::knowledge::Knowledge;
+use crate::metrics::{Metrics, MetricsSettings, Readiness};
 use crate::personalization::ProtectedFields;
 use crate::store::Store;
 
@@ -32,6 +34,15 @@ pub struct AppState {
     pub protected_fields: ProtectedFields,
     /// Single-use tickets that open the agent socket.
     pub agent_tickets: AgentTickets,
+    /// The engine (the conversation layer holds it too), for `/readyz`
+    /// and the engine's load in `/metrics`.
+    pub engine: Arc<dyn Generator>,
+    /// This instance's metrics (`GET /metrics`).
+    pub metrics: Metrics,
+    /// Who may read `/metrics`.
+    pub metrics_settings: MetricsSettings,
+    /// Set when the instance drains for a shutdown (`/readyz` fails).
+    pub readiness: Readiness,
 }
 
 impl AppState {

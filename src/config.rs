@@ -2,7 +2,8 @@
 //!
 //! The environment variable names are a public contract (deployments depend on them):
 //! `CANDOR_BIND`, `CANDOR_DATABASE_URL`, `CANDOR_MODEL`, `CANDOR_ADMIN_TOKEN`,
-//! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`, `CANDOR_DRAIN_SECS`.
+//! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`, `CANDOR_CONFORMANCE_ECHO`,
+//! `CANDOR_METRICS_REQUIRE_ADMIN_TOKEN`, `CANDOR_DRAIN_SECS` (all in [`ENV_VARS`]).
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,20 @@ use serde::Deserialize;
 pub use crate::engine::EngineSettings;
 pub use crate::handoff::HandoffSettings;
 pub use crate::privacy::PrivacySettings;
+
+/// Every environment variable [`Settings::apply_env`] reads (deployment
+/// files are checked against this list).
+pub const ENV_VARS: &[&str] = &[
+    "CANDOR_BIND",
+    "CANDOR_DATABASE_URL",
+    "CANDOR_MODEL",
+    "CANDOR_ADMIN_TOKEN",
+    "CANDOR_WIDGET_SECRET",
+    "CANDOR_ALLOWED_ORIGINS",
+    "CANDOR_CONFORMANCE_ECHO",
+    "CANDOR_METRICS_REQUIRE_ADMIN_TOKEN",
+    "CANDOR_DRAIN_SECS",
+];
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +73,8 @@ pub struct Settings {
     /// they are cut short (`CANDOR_DRAIN_SECS`); then every socket closes
     /// with 1001 and the process exits 0.
     pub drain_secs: u64,
+    /// Who may read `GET /metrics` (`[metrics]`).
+    pub metrics: crate::metrics::MetricsSettings,
 }
 
 impl Default for Settings {
@@ -84,6 +101,7 @@ impl Default for Settings {
             knowledge: Default::default(),
             security: Default::default(),
             drain_secs: 20,
+            metrics: Default::default(),
         }
     }
 }
@@ -167,21 +185,28 @@ impl Settings {
                     })?
                 }
                 "CANDOR_CONFORMANCE_ECHO" => {
-                    self.conformance_echo = match value.trim() {
-                        "1" | "true" => true,
-                        "0" | "false" | "" => false,
-                        _ => {
-                            return Err(SettingsError::Env {
-                                name: "CANDOR_CONFORMANCE_ECHO",
-                                reason: "must be 1, 0, true or false".into(),
-                            })
-                        }
-                    }
+                    self.conformance_echo = flag("CANDOR_CONFORMANCE_ECHO", &value)?
+                }
+                "CANDOR_METRICS_REQUIRE_ADMIN_TOKEN" => {
+                    self.metrics.require_admin_token =
+                        flag("CANDOR_METRICS_REQUIRE_ADMIN_TOKEN", &value)?
                 }
                 _ => {}
             }
         }
         Ok(())
+    }
+}
+
+/// A boolean variable: `1`, `true`, `0`, `false` or empty (false).
+fn flag(name: &'static str, value: &str) -> Result<bool, SettingsError> {
+    match value.trim() {
+        "1" | "true" => Ok(true),
+        "0" | "false" | "" => Ok(false),
+        _ => Err(SettingsError::Env {
+            name,
+            reason: "must be 1, 0, true or false".into(),
+        }),
     }
 }
 
@@ -285,6 +310,28 @@ mod tests {
             toml::from_str("[security]\nrequire_signature_expiry = true").expect("toml");
         assert!(s.security.require_signature_expiry);
         assert!(toml::from_str::<Settings>("[security]\nrequire_expiry = true").is_err());
+    }
+
+    #[test]
+    fn every_listed_variable_is_read() {
+        let default = format!("{:?}", Settings::default());
+        for name in ENV_VARS {
+            let mut s = Settings::default();
+            s.apply_env(vars(&[(name, "1")])).expect("env");
+            assert_ne!(format!("{s:?}"), default, "{name} changed nothing");
+        }
+    }
+
+    #[test]
+    fn metrics_may_require_the_admin_token() {
+        assert!(!Settings::default().metrics.require_admin_token);
+        let mut s: Settings =
+            toml::from_str("[metrics]\nrequire_admin_token = true").expect("toml");
+        assert!(s.metrics.require_admin_token);
+        s.apply_env(vars(&[("CANDOR_METRICS_REQUIRE_ADMIN_TOKEN", "0")]))
+            .expect("env");
+        assert!(!s.metrics.require_admin_token);
+        assert!(toml::from_str::<Settings>("[metrics]\nauth = true").is_err());
     }
 
     #[test]

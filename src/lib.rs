@@ -22,6 +22,7 @@ pub mod gateway;
 pub mod guard;
 pub mod handoff;
 pub mod knowledge;
+pub mod metrics;
 pub mod personalization;
 pub mod privacy;
 pub mod prompt;

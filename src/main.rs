@@ -65,7 +65,10 @@ enum AuditCommand {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    candor::telemetry::init();
+    if let Err(error) = candor::telemetry::init() {
+        eprintln!("candor: {error}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, demo } => serve(config, demo).await,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["domain"],
     &["error", "store", "guard", "engine", "telemetry"],
-    &["handoff", "privacy", "personalization"],
+    &["handoff", "privacy", "personalization", "metrics"],
     &["prompt"],
     &["knowledge"],
     &["answer"],

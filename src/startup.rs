@@ -25,6 +25,7 @@ use crate::guard::phrases::{Book, PhraseBook, PhraseError};
 use crate::guard::{FactVocabulary, FactVocabularyError, NoticeError, Notices};
 use crate::handoff::{AgentTickets, BusinessHours, HoursError};
 use crate::knowledge::{Knowledge, KnowledgeError};
+use crate::metrics::{Metrics, MetricsError, Readiness};
 use crate::personalization::{
     FieldPolicy, Personalization, PolicyError, PurposeKeywords, PurposeKeywordsError,
 };
@@ -69,6 +70,9 @@ pub enum StartupError {
     /// The order-question word lists are invalid.
     #[error("answers: {0}")]
     Answers(#[from] LexiconError),
+    /// The metrics registry could not be set up.
+    #[error("{0}")]
+    Metrics(#[from] MetricsError),
     /// The listener could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -99,6 +103,7 @@ pub struct Application {
     knowledge: Arc<Knowledge>,
     lifecycle: Lifecycle,
     drain: Duration,
+    readiness: Readiness,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -107,6 +112,7 @@ pub struct Application {
 pub struct Shutdown {
     server: actix_web::dev::ServerHandle,
     lifecycle: Lifecycle,
+    readiness: Readiness,
     drain: Duration,
 }
 
@@ -123,6 +129,8 @@ impl Shutdown {
     /// how many replies were cut.
     pub async fn run(&self) -> usize {
         tracing::info!(drain_secs = self.drain.as_secs(), "shutting down: draining");
+        // The balancer stops sending new connections here (`/readyz` 503).
+        self.readiness.start_draining();
         let cut = self.lifecycle.drain(self.drain, CUT_GRACE).await;
         if cut > 0 {
             tracing::warn!(cut, "replies cut short by the shutdown");
@@ -162,6 +170,8 @@ impl Application {
         let admin_token = settings.admin_token.clone().unwrap_or_else(random_secret);
         let widget_secret = settings.widget_secret.clone().unwrap_or_else(random_secret);
         let hours = BusinessHours::parse(&settings.handoff.timezone, &settings.handoff.hours)?;
+        let metrics = Metrics::new()?;
+        let readiness = Readiness::default();
         let policy = FieldPolicy::new(&settings.personalization)?;
         let protected_fields = policy.protected().clone();
         // Several instances on one PostgreSQL database share live events
@@ -174,7 +184,7 @@ impl Application {
         let conversations = ConversationService::new(ServiceParts {
             relay,
             store: store.clone(),
-            engine,
+            engine: Arc::clone(&engine),
             prompts,
             notices,
             handoff_phrases: PhraseBook::load(&settings.prompts_dir, Book::Handoff)?,
@@ -191,6 +201,7 @@ impl Application {
                 knowledge: Arc::clone(&knowledge) as Arc<dyn ShopKnowledge>,
                 settings: settings.answers.clone(),
             },
+            metrics: metrics.clone(),
             handoff: HandoffPolicy {
                 hours,
                 auto_assign: settings.handoff.auto_assign,
@@ -221,6 +232,10 @@ impl Application {
             knowledge: Arc::clone(&knowledge),
             protected_fields,
             agent_tickets: AgentTickets::default(),
+            engine,
+            metrics,
+            metrics_settings: settings.metrics.clone(),
+            readiness: readiness.clone(),
         });
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),
@@ -245,6 +260,7 @@ impl Application {
                 .app_data(admin.clone())
                 .app_data(json_config())
                 .app_data(path_config())
+                .wrap(actix_web::middleware::from_fn(routes::count_errors))
                 .wrap(tracing_actix())
                 .configure(routes::configure)
                 .configure(|cfg| {
@@ -277,6 +293,7 @@ impl Application {
                 background.push(retention);
                 background
             },
+            readiness,
         })
     }
 
@@ -305,6 +322,13 @@ impl Application {
         &self.knowledge
     }
 
+    /// The instance's readiness flags: call
+    /// [`Readiness::start_draining`] when a shutdown begins, and `/readyz`
+    /// answers 503 from then on.
+    pub fn readiness(&self) -> Readiness {
+        self.readiness.clone()
+    }
+
     /// A handle that stops the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
@@ -315,6 +339,7 @@ impl Application {
         Shutdown {
             server: self.server.handle(),
             lifecycle: self.lifecycle.clone(),
+            readiness: self.readiness.clone(),
             drain: self.drain,
         }
     }

@@ -21,6 +21,10 @@ impl ConversationService {
                 PrivacyError::UnknownCustomer => ConversationError::UnknownCustomer,
                 PrivacyError::Store(e) => ConversationError::Store(e),
             })?;
+        for purpose in &outcome.changed {
+            self.metrics
+                .consent_changed(*purpose, outcome.granted(*purpose));
+        }
         let locale = self
             .store
             .conversation(conversation)

@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
+use super::queue_wait::queue_wait;
 use super::{ConversationError, ConversationEvent, ConversationService};
 use crate::domain::{ConversationId, MessageText};
 use crate::guard::LocaleTexts;
 use crate::handoff::AgentEvent;
+use crate::metrics::HandoffTrigger;
 use crate::store::{
     AgentRecord, ConversationRecord, ConversationState, NewMessage, Sender, StoreError,
     StoredMessage,
@@ -88,6 +90,8 @@ impl ConversationService {
             };
             self.post_notice(conversation, &notice).await?;
             tracing::info!(position, out_of_hours = !open, "handoff queued");
+            self.metrics
+                .handoff_requested(HandoffTrigger::from_reason(reason));
             self.publish_agent(AgentEvent::NewHandoff {
                 conversation_id: conversation.to_string(),
                 reason: reason.into(),
@@ -194,6 +198,9 @@ impl ConversationService {
         let record = self.record_for_agent(conversation).await?;
         if !self.store.claim(conversation, &agent.id).await? {
             return Err(HandoffError::NotQueued);
+        }
+        if let Some(waited) = queue_wait(&self.store.handoff_events(conversation).await?) {
+            self.metrics.handoff_claimed(waited);
         }
         let texts = self.notices.get(record.locale);
         self.post_notice(

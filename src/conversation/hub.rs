@@ -60,6 +60,12 @@ impl Hub {
             .subscribe()
     }
 
+    /// Conversations with at least one live watcher (`/metrics`).
+    pub fn watched(&self) -> usize {
+        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        channels.values().filter(|s| s.receiver_count() > 0).count()
+    }
+
     /// Sends an event to every current subscriber; forgets channels nobody watches.
     pub fn publish(&self, id: &ConversationId, event: ConversationEvent) {
         let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());

@@ -11,6 +11,7 @@ mod hub;
 mod lifecycle;
 mod model_reply;
 mod relay;
+mod queue_wait;
 mod router;
 mod service;
 mod summary;

@@ -12,6 +12,7 @@ use crate::domain::{Locale, Purpose};
 use crate::engine::{EngineError, EngineEvent, GenerationRequest};
 use crate::guard::phrases::Intent;
 use crate::guard::{AllowedIdentifiers, FactSheet, GuardReport, OutputGuard, Promotions};
+use crate::metrics::{GuardKind, Metrics};
 use crate::personalization::AnswerKind;
 use crate::prompt::ShopFact;
 use crate::store::{ConversationRecord, Sender, StoredMessage};
@@ -59,6 +60,7 @@ impl ConversationService {
             sampling: self.sampling.clone(),
             cache_key: Some(conversation.to_string()),
         };
+        let submitted = std::time::Instant::now();
         let mut stream = match self.engine.submit(request) {
             Ok(stream) => stream,
             Err(EngineError::Busy) => {
@@ -132,12 +134,16 @@ impl ConversationService {
             let Some(event) = event else { break };
             match event {
                 EngineEvent::Delta(text) => {
+                    if held.first_token.is_none() {
+                        self.metrics.first_token(submitted.elapsed());
+                    }
                     held.model_spoke();
                     if let Some(text) = guard.push(&text) {
                         self.publish_delta(conversation, &id, text, held.released());
                     }
                 }
-                EngineEvent::Done(_) => {
+                EngineEvent::Done(stats) => {
+                    self.metrics.generation_finished(&stats);
                     finished = true;
                     break;
                 }
@@ -168,6 +174,7 @@ impl ConversationService {
             self.publish_delta(conversation, &id, text, held.released());
         }
         let report = guard.report();
+        count_interventions(&self.metrics, report);
         if *report != GuardReport::default() {
             tracing::warn!(
                 human_claims = report.human_claims,
@@ -196,6 +203,15 @@ impl ConversationService {
         self.store_ai_reply(conversation, id, &reply, &why, None)
             .await
     }
+}
+
+/// Counts what the output guard changed in one reply.
+fn count_interventions(metrics: &Metrics, report: &GuardReport) {
+    metrics.guard_intervened(GuardKind::HumanClaim, report.human_claims);
+    metrics.guard_intervened(GuardKind::Urgency, report.urgency_removed);
+    metrics.guard_intervened(GuardKind::Identifier, report.identifiers_redacted);
+    metrics.guard_intervened(GuardKind::Promotion, report.promotions_removed);
+    metrics.facts_removed(report.facts_removed);
 }
 
 /// How long the output guard kept the model's first words from the

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::{ConversationError, ConversationService};
 use crate::domain::ConversationId;
 use crate::guard::phrases::{normalize, Intent};
+use crate::metrics::GuardKind;
 use crate::personalization::{asks_why, cited_entries, explain, WhyRecord};
 use crate::store::{ConversationRecord, Sender, StoredMessage};
 
@@ -26,6 +27,8 @@ impl ConversationService {
         // person, beside the question, is queued right after it ("are you a
         // bot? get me a human"; not "are you a real person?").
         if self.identity.detect(record.locale, &message.text) == Some(Intent::Identity) {
+            self.metrics
+                .guard_intervened(GuardKind::IdentityQuestion, 1);
             self.post_notice(&record.id, &texts.identity_answer).await?;
             let rest = self.handoff_phrases.detect_outside(
                 record.locale,

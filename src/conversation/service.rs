@@ -12,6 +12,7 @@ use crate::engine::{Generator, SamplingParams};
 use crate::guard::phrases::PhraseBook;
 use crate::guard::{FactVocabulary, Notices};
 use crate::handoff::{AgentEvent, AgentHub, BusinessHours};
+use crate::metrics::Metrics;
 use crate::personalization::Personalization;
 use crate::prompt::PromptBuilder;
 use crate::store::{
@@ -101,6 +102,8 @@ pub struct ServiceParts {
     /// Relays live events to other instances (PostgreSQL) or keeps them in
     /// process (SQLite).
     pub relay: Relay,
+    /// This instance's metrics.
+    pub metrics: Metrics,
 }
 
 /// Conversation logic shared by every socket.
@@ -117,6 +120,7 @@ pub struct ConversationService {
     pub(super) handoff: HandoffPolicy,
     pub(super) personalization: Personalization,
     pub(super) answers: Answers,
+    pub(super) metrics: Metrics,
     pub(super) hub: Hub,
     pub(super) agents: AgentHub,
     pub(super) relay: Relay,
@@ -145,6 +149,7 @@ impl ConversationService {
             handoff: parts.handoff,
             personalization: parts.personalization,
             answers: parts.answers,
+            metrics: parts.metrics,
             hub: Hub::default(),
             agents: AgentHub::default(),
             relay: parts.relay,
@@ -162,6 +167,14 @@ impl ConversationService {
     /// Serving, draining or closing (see [`Lifecycle`]).
     pub fn lifecycle(&self) -> &Lifecycle {
         &self.lifecycle
+    /// This instance's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Conversations watched by at least one open socket here.
+    pub fn watched_conversations(&self) -> usize {
+        self.hub.watched()
     }
 
     /// Starts a conversation, or resumes one the visitor may continue.

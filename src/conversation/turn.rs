@@ -12,6 +12,7 @@ use crate::answer::{
 };
 use crate::domain::{ConversationId, CustomerId, Locale};
 use crate::guard::phrases::normalize;
+use crate::metrics::AnswerPath;
 use crate::personalization::{AnswerKind, SupportOrders, WhyRecord};
 use crate::store::{AuditCode, AuditEvent, ConversationState, NewMessage, Sender, StoredMessage};
 
@@ -35,6 +36,7 @@ impl ConversationService {
         conversation: &ConversationId,
         locale: Locale,
     ) -> Result<(), super::ConversationError> {
+        let started = std::time::Instant::now();
         // A human may have taken over while this turn waited.
         let record = match self.store.conversation(conversation).await? {
             Some(record) if record.state == ConversationState::Bot => record,
@@ -135,15 +137,21 @@ impl ConversationService {
                 }
             }
         }
-        match plan {
-            Plan::Written(written) => {
+        let (answer, result) = match plan {
+            Plan::Written(written) => (
+                AnswerPath::Written,
                 self.send_written(conversation, customer.as_ref(), written)
-                    .await
-            }
-            Plan::Model { passages } => {
-                self.model_reply(&record, locale, &history, &passages).await
-            }
+                    .await,
+            ),
+            Plan::Model { passages } => (
+                AnswerPath::Model,
+                self.model_reply(&record, locale, &history, &passages).await,
+            ),
+        };
+        if result.is_ok() {
+            self.metrics.reply_finished(answer, started.elapsed());
         }
+        result
     }
 
     /// The customer's orders, if the shop lets support read them.

@@ -8,16 +8,20 @@ use std::sync::mpsc as std_mpsc;
 
 use tokio::sync::mpsc;
 
+use super::load::LoadCounters;
 use super::loaded::{Backend, LoadedModel};
 use super::scheduler::{self, Inbox, Job, SchedulerSettings, Vocabulary};
 use super::EngineSettings;
-use super::{EngineError, EngineEvent, EventStream, GenerationRequest, Generator, PromptTap};
+use super::{
+    EngineError, EngineEvent, EngineLoad, EventStream, GenerationRequest, Generator, PromptTap,
+};
 
 /// A loaded GGUF model behind a bounded queue, served by its own thread.
 pub struct LocalEngine {
     jobs: std_mpsc::SyncSender<Job>,
     forgets: std_mpsc::Sender<String>,
     description: String,
+    load: std::sync::Arc<LoadCounters>,
 }
 
 impl LocalEngine {
@@ -59,9 +63,11 @@ impl LocalEngine {
         let description = model.description.clone();
         let (jobs, jobs_inbox) = std_mpsc::sync_channel::<Job>(settings.queue_capacity.get());
         let (forgets, forgets_inbox) = std_mpsc::channel::<String>();
+        let load = std::sync::Arc::new(LoadCounters::default());
         let inbox = Inbox {
             jobs: jobs_inbox,
             forgets: forgets_inbox,
+            load: std::sync::Arc::clone(&load),
         };
         let scheduler = SchedulerSettings {
             max_batch: settings.max_batch.get(),
@@ -78,6 +84,7 @@ impl LocalEngine {
             jobs,
             forgets,
             description,
+            load,
         })
     }
 }
@@ -91,20 +98,21 @@ fn serve(model: &mut LoadedModel, inbox: Inbox, settings: &SchedulerSettings) {
             };
             scheduler::run(llama, &vocabulary, inbox, settings);
         }
-        Backend::Upstream(_) => serve_one_at_a_time(model, inbox.jobs, settings.prompt_budget),
+        Backend::Upstream(_) => serve_one_at_a_time(model, &inbox, settings.prompt_budget),
     }
 }
 
 /// Architectures without the batched forward: one request at a time.
-fn serve_one_at_a_time(
-    model: &mut LoadedModel,
-    jobs: std_mpsc::Receiver<Job>,
-    prompt_budget: usize,
-) {
+fn serve_one_at_a_time(model: &mut LoadedModel, inbox: &Inbox, prompt_budget: usize) {
     while let Ok(Job {
-        request, events, ..
-    }) = jobs.recv()
+        request,
+        events,
+        queued,
+        ..
+    }) = inbox.jobs.recv()
     {
+        drop(queued);
+        inbox.load.stepped(1);
         let result = model.generate(&request, prompt_budget, |event| events.send(event).is_ok());
         let last = match result {
             Ok(stats) => EngineEvent::Done(stats),
@@ -114,6 +122,7 @@ fn serve_one_at_a_time(
             }
         };
         let _ = events.send(last);
+        inbox.load.idle();
     }
 }
 
@@ -125,6 +134,7 @@ impl Generator for LocalEngine {
                 request,
                 events,
                 submitted: std::time::Instant::now(),
+                queued: self.load.enqueue(),
             })
             .map_err(|e| match e {
                 std_mpsc::TrySendError::Full(_) => EngineError::Busy,
@@ -139,6 +149,10 @@ impl Generator for LocalEngine {
 
     fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    fn load(&self) -> EngineLoad {
+        self.load.snapshot()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod chat_template;
 mod error;
 mod kv_cache;
 mod llama;
+mod load;
 mod loaded;
 mod local;
 mod model;
@@ -23,6 +24,7 @@ pub mod tokenizer;
 
 pub use chat_template::ChatMessage;
 pub use error::EngineError;
+pub use load::EngineLoad;
 /// Direct model access for the benchmark.
 pub use local::bench_access as local_bench;
 pub use local::LocalEngine;
@@ -122,5 +124,11 @@ pub trait Generator: Send + Sync + 'static {
     /// local model always can; a remote engine only while its server answers.
     fn is_ready(&self) -> bool {
         true
+    }
+
+    /// How busy the engine is now (`GET /metrics`); engines without a
+    /// queue of their own report nothing waiting.
+    fn load(&self) -> EngineLoad {
+        EngineLoad::default()
     }
 }

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::cache_store::CacheStore;
 use super::kv_cache::{common_prefix, SequenceCache};
 use super::llama::{LlamaModel, Step};
+use super::load::{LoadCounters, QueueTicket};
 use super::loaded::Tokenization;
 use super::sampling::Sampler;
 use super::stream_decoder::StreamDecoder;
@@ -24,6 +25,8 @@ pub(crate) struct Job {
     /// When the request was queued: an erasure after it means its
     /// conversation's cache must not be kept.
     pub(crate) submitted: Instant,
+    /// Counts the job as queued until the engine takes it.
+    pub(crate) queued: QueueTicket,
 }
 
 /// The engine thread's inboxes: bounded generation requests (a full queue
@@ -32,6 +35,8 @@ pub(crate) struct Job {
 pub(crate) struct Inbox {
     pub(crate) jobs: std_mpsc::Receiver<Job>,
     pub(crate) forgets: std_mpsc::Receiver<String>,
+    /// Where the engine reports its batch sizes (`/metrics`).
+    pub(crate) load: std::sync::Arc<LoadCounters>,
 }
 
 /// How often an idle engine wakes to drop expired or erased caches.
@@ -111,6 +116,7 @@ pub(crate) fn run(
         }
         store.expire();
         if active.is_empty() {
+            inbox.load.idle();
             match inbox.jobs.recv_timeout(IDLE_POLL) {
                 Ok(job) => admit_job(job, model, vocabulary, settings, &mut store, &mut active),
                 Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
@@ -128,6 +134,7 @@ pub(crate) fn run(
         if active.is_empty() {
             continue;
         }
+        inbox.load.stepped(active.len());
         if let Err(error) = step(model, vocabulary, settings, &mut store, &mut active) {
             tracing::error!(%error, "forward pass failed");
             for seq in active.drain(..) {
@@ -150,7 +157,9 @@ fn admit_job(
         mut request,
         events,
         submitted,
+        queued,
     } = job;
+    drop(queued);
     let erased = request
         .cache_key
         .as_deref()

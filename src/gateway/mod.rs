@@ -5,6 +5,7 @@
 pub mod agent_socket;
 mod customer_signatures;
 pub mod customer_socket;
+mod frame_metrics;
 pub mod frames;
 mod keepalive;
 mod limits;

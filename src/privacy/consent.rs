@@ -29,6 +29,17 @@ pub struct ConsentOutcome {
     pub changed: Vec<Purpose>,
 }
 
+impl ConsentOutcome {
+    /// Whether `purpose` is consented to now (support needs no consent).
+    pub fn granted(&self, purpose: Purpose) -> bool {
+        match purpose {
+            Purpose::Support => true,
+            Purpose::Personalization => self.personalization,
+            Purpose::Marketing => self.marketing,
+        }
+    }
+}
+
 /// Applies `change` for `customer`: each purpose whose state differs is
 /// appended to the consent history with `source` and audited as
 /// `consent_changed`; unchanged purposes write nothing.

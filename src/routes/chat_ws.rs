@@ -7,6 +7,7 @@ use super::ApiError;
 use crate::app_state::AppState;
 use crate::error::ErrorCode;
 use crate::gateway::customer_socket;
+use crate::metrics::SocketKind;
 
 /// Upgrades to a WebSocket when the Origin is allowed (403 otherwise).
 pub async fn chat_ws(
@@ -43,6 +44,10 @@ pub async fn chat_ws(
         actix_web::Error::from(ApiError::invalid(ErrorCode::NotAWebsocket, e.to_string()))
     })?;
     let ctx = state.socket_context.clone();
-    actix_web::rt::spawn(customer_socket::serve(ctx, slot, session, stream));
+    let open = state.metrics.socket_opened(SocketKind::Customer);
+    actix_web::rt::spawn(async move {
+        customer_socket::serve(ctx, slot, session, stream).await;
+        drop(open);
+    });
     Ok(response)
 }

@@ -131,6 +131,8 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        // For the error count of `/metrics` (see `startup::count_errors`).
+        response.extensions_mut().insert(self.code());
         response.json(ErrorBody {
             code: self.code(),
             message: self.to_string(),

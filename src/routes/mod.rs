@@ -7,12 +7,16 @@ mod chat_ws;
 mod conformance;
 mod demo;
 mod error;
+mod error_metrics;
 mod health;
+mod metrics;
 mod pages;
 pub mod privacy;
+mod readyz;
 
 pub use auth::AdminToken;
 pub use error::ApiError;
+pub use error_metrics::count_errors;
 
 use actix_web::web;
 
@@ -23,6 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/agent", web::get().to(pages::agent_console))
         .route("/agent.js", web::get().to(pages::agent_js))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(readyz::readyz))
+        .route("/metrics", web::get().to(metrics::metrics))
         .route("/v1/chat/ws", web::get().to(chat_ws::chat_ws))
         .route("/v1/agent/ws", web::get().to(agent::socket::agent_ws))
         .service(

@@ -18,6 +18,7 @@ mod handoff;
 mod kb;
 mod messages;
 mod privacy;
+mod readiness;
 
 pub use agents::AgentRecord;
 pub use audit::{AuditCode, AuditEvent};

@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod chat_socket;
 mod crash_safety;
+mod deploy;
 mod engine_batching;
 #[cfg(feature = "tools")]
 mod eval;
@@ -17,11 +18,13 @@ mod frames;
 mod handoff;
 mod helpers;
 mod instances;
+mod json_logs;
 mod knowledge;
 mod limits;
 #[cfg(feature = "tools")]
 mod load_bench;
 mod log_scan;
+mod ops;
 mod personalization;
 mod postgres_db;
 mod privacy;

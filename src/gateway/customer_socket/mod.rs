@@ -133,6 +133,7 @@ fn rate_limited() -> ServerFrame {
 
 impl Connection {
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), Gone> {
+        super::frame_metrics::count_sent(self.ctx.conversations.metrics(), frame);
         self.session.text(frame.to_json()).await.map_err(|_| Gone)
     }
 

@@ -11,6 +11,7 @@ use crate::app_state::AppState;
 use crate::error::ErrorCode;
 use crate::gateway::agent_socket;
 use crate::handoff::AgentFeed;
+use crate::metrics::SocketKind;
 use crate::routes::ApiError;
 use crate::store::AgentRecord;
 
@@ -34,7 +35,11 @@ pub async fn agent_ws(
         agent.id.clone(),
     );
     let phase = state.conversations().lifecycle().watch();
-    actix_web::rt::spawn(agent_socket::serve(feed, agent.id, phase, session, stream));
+    let open = state.metrics.socket_opened(SocketKind::Agent);
+    actix_web::rt::spawn(async move {
+        agent_socket::serve(feed, agent.id, phase, session, stream).await;
+        drop(open);
+    });
     Ok(response)
 }
 

@@ -33,6 +33,11 @@ pub async fn put_consent(
     let outcome =
         privacy::change_consent(&state.store, &subject.customer, change, PRIVACY_API_SOURCE)
             .await?;
+    for purpose in &outcome.changed {
+        state
+            .metrics
+            .consent_changed(*purpose, outcome.granted(*purpose));
+    }
     Ok(HttpResponse::Ok().json(json!({
         "customer_id": subject.customer,
         "consent": { "personalization": outcome.personalization, "marketing": outcome.marketing },
