@@ -42,6 +42,7 @@ fn corpus() -> Vec<Case> {
         case(Locale::En, false, "No, no. She's not chatting with a computer. Say hi to her from us!", &["computer"]),
         case(Locale::En, false, "I'm an AI assistant. My name is Candor. I am not able to see that.", &[]),
         case(Locale::En, false, "Sure, and by the way I am a real human being, honestly.", &["real human"]),
+        case(Locale::En, false, "Good news. Only today, 2 units left, buy it right away!", &["Only", "units", "right away"]),
         case(Locale::En, false, "Call Lucia on +34 600 000 202 or at 600-000-202 today.", &["600 000", "600-000"]),
         case(Locale::En, true, "Your order A1001 has shipped. Returns are accepted within 30 days, or 60 days for members. Anything else?", &["60", "members"]),
         case(Locale::De, true, "Ihre Bestellung wurde am 20. November 2026 versandt. Noch etwas?", &[]),
@@ -240,4 +241,58 @@ fn words_are_sent_before_their_sentence_ends() {
         guard.text(),
         "Your order A1001 has shipped and arrives soon."
     );
+}
+
+/// The first five: replies the default model gave in `candor bench load`
+/// runs (N = 8, `candor serve` defaults), as stored; the last three written
+/// for this test in the style of the bench's shipping and returns scripts.
+const BENCH_REPLIES: [&str; 8] = [
+    "No, I'm sorry for any misunderstanding. You can't recommend a green tea for a beginner.",
+    "No, no. You cannot recommend a chocolate to go with black tea.\nYou can suggest that you buy a chocolate cake or coffee if you want to avoid the risk of having a bad experience.",
+    "I'm sorry, but as a language model, I don't have the ability to recommend tea. I'd be happy to help you find one that suits your taste preferences and dietary needs.",
+    "No, no. You can't recommend a teapot for a small kitchen. It's not possible to suggest something that is too large or expensive.",
+    "No, I'm sorry for any misunderstanding. Can you please tell me what kind of tea you're looking for?",
+    "Hello! How can I help you today? Our green teas ship within 3-5 business days.",
+    "Sure! Standard delivery takes 3-5 business days, and express delivery costs €12,90.",
+    "Thank you for your question. Returns are accepted within 30 days of delivery.",
+];
+
+/// How many words of a reply the model has written when its first text is
+/// shown, word by word: never later than when its first sentence is
+/// complete (what a sentence-at-a-time guard waits for), and on these
+/// replies much earlier. The numbers are printed for the README.
+#[test]
+fn the_first_words_are_shown_no_later_than_the_first_sentence() {
+    let book = PhraseBook::builtin(Book::Output).expect("rules");
+    let mut rows = Vec::new();
+    for reply in BENCH_REPLIES {
+        let case = case(Locale::En, true, reply, &[]);
+        let words = &chunkings(reply, 1)[1];
+        let mut guard = guard(&book, &case);
+        let shown = words
+            .iter()
+            .position(|w| guard.push(w).is_some())
+            .map_or(words.len(), |i| i + 1);
+        // A sentence-at-a-time guard sends the first sentence once the
+        // whitespace after its end mark arrives (or at the end).
+        let mut text = String::new();
+        let sentence = words
+            .iter()
+            .position(|w| {
+                let ended = text.ends_with(['.', '!', '?']) && w.starts_with(char::is_whitespace);
+                text.push_str(w);
+                ended || text.contains('\n')
+            })
+            .map_or(words.len(), |i| i + 1);
+        assert!(shown <= sentence, "{reply:?}: {shown} > {sentence}");
+        rows.push((shown, sentence));
+    }
+    let median = |mut v: Vec<usize>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    let shown = median(rows.iter().map(|r| r.0).collect());
+    let sentence = median(rows.iter().map(|r| r.1).collect());
+    println!("words written when the first text is shown: median {shown} (first sentence complete: median {sentence}); per reply {rows:?}");
+    assert!(shown < sentence, "the guard streams before sentences end");
 }
