@@ -15,6 +15,12 @@ Runs are capped (--max-secs, default 40) and followed by an idle pause
 (--idle-secs), because this kind of VM throttles to about one core after
 ~50 s of full load on both.
 
+`--candor-settings defaults` runs Candor with the settings a shop runs
+(`candor serve` defaults: 160 new tokens, sampling, `max_batch` 16, 64 MiB
+of caches), lifting only the per-visitor `[limits]` (every simulated
+visitor comes from one address here); llama-server still gets
+`--max-new-tokens`.
+
 Python 3 standard library only. Build first: `cargo build --release` and
 `scripts/llama_server.sh` (this script calls the latter, which is idempotent).
 
@@ -53,6 +59,8 @@ def parse_args():
     p.add_argument("--idle-secs", type=int, default=20, help="pause after every timed run")
     p.add_argument("--core-retries", type=int, default=30, help="core checks (10 s apart) before running anyway")
     p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument("--candor-settings", choices=["bench", "defaults"], default="bench",
+                   help="bench: 64 new tokens, greedy, one batch for all N; defaults: `candor serve` defaults")
     p.add_argument("--model", default="models/SmolLM2-135M-Instruct.Q4_1.gguf")
     p.add_argument("--candor-bin", default="target/release/candor")
     p.add_argument("--llama-bin", help="llama-server binary (default: built by scripts/llama_server.sh)")
@@ -173,7 +181,9 @@ def candor_config(args, work, queue):
     text = f"""bind = "127.0.0.1:{args.candor_port}"
 database_url = "sqlite://{db}"
 model = "{ROOT / args.model}"
-
+"""
+    if args.candor_settings == "bench":
+        text += f"""
 [engine]
 max_new_tokens = {args.max_new_tokens}
 temperature = 0.0
@@ -185,7 +195,8 @@ max_batch = {max(args.ns_max, 1)}
 # The table in the README was measured with 128 MiB of conversation caches
 # (the default, 64, keeps peak RSS under 400 MiB with 100 conversations).
 cache_budget_mib = 128
-
+"""
+    text += """
 [limits]
 connections_per_ip = 10000
 messages_per_minute = 1000000
@@ -340,14 +351,15 @@ def table(results, ns):
 def detail(results, ns):
     """First and follow-up turns separately (medians of the runs' p50): time
     to the first text shown, and time to the model's first token (Candor's
-    output guard holds text back until a sentence is complete; llama-server
-    streams tokens as they come, so for it the two are the same)."""
+    output guard holds back what could still become something it must
+    change; llama-server streams tokens as they come, so for it the two are
+    the same), and Candor's hold itself (`held_ms`, all turns)."""
     lines = [
         "| N | first turn: text shown, Candor | llama | Candor/llama "
         "| first turn: model's first token, Candor | Candor/llama "
         "| follow-up: text shown, Candor | llama | Candor/llama "
-        "| follow-up: model's first token, Candor | Candor/llama |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| follow-up: model's first token, Candor | Candor/llama | held p50, Candor |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in ns:
         c = [r for r in results if r["conversations"] == n and r["target"] == "candor"]
@@ -360,11 +372,12 @@ def detail(results, ns):
         first_token = med(c, "first_token_first_ms", "p50")
         follow_shown = med(c, "ttft_followup_ms", "p50")
         follow_token = med(c, "first_token_followup_ms", "p50")
+        held = med(c, "held_ms", "p50")
         lines.append(
             f"| {n} | {fmt(first_shown)} | {fmt(first_l)} | {ratio(first_shown, first_l)} "
             f"| {fmt(first_token)} | {ratio(first_token, first_l)} "
             f"| {fmt(follow_shown)} | {fmt(follow_l)} | {ratio(follow_shown, follow_l)} "
-            f"| {fmt(follow_token)} | {ratio(follow_token, follow_l)} |"
+            f"| {fmt(follow_token)} | {ratio(follow_token, follow_l)} | {fmt(held)} |"
         )
     return "\n".join(lines)
 
@@ -433,7 +446,9 @@ def write_report(args, results, ns, llama_version, llama_cmd, note=None):
     report = "\n".join([
         f"Machine: {machine_description()}",
         "Candor: target/release/candor (cargo --release, .cargo/config.toml target-cpu=native), "
-        f"default weights setting, max_new_tokens={args.max_new_tokens}, greedy, repeat_penalty 1.0, SQLite",
+        + (f"default weights setting, max_new_tokens={args.max_new_tokens}, greedy, repeat_penalty 1.0, SQLite"
+           if args.candor_settings == "bench"
+           else "`candor serve` defaults (only [limits] lifted), SQLite"),
         f"llama-server: {llama_version}; llama-cpp-python 0.3.36 vendored llama.cpp, Release, GGML_NATIVE=ON; "
         f"flags {llama_cmd.replace(str(ROOT) + '/', '')} (N varies, -c = N x {args.ctx_per_conversation})",
         f"Runs: {args.rounds} round(s) per N, interleaved, capped at {args.max_secs or 'no'} s, "

@@ -150,6 +150,10 @@ pub struct LoadSummary {
     pub first_token_first_ms: Percentiles,
     /// The same for follow-up turns, in ms.
     pub first_token_followup_ms: Percentiles,
+    /// How long the server held the model's first words back (first
+    /// streamed text minus the model's first token) over every turn, in
+    /// ms: Candor's output guard (`held_ms`); 0 for llama-server.
+    pub held_ms: Percentiles,
     /// Message sent → complete reply, in ms.
     pub reply_ms: Percentiles,
     /// Where token counts came from (`server`, `tokenizer`, `unknown`), joined by `+`.
@@ -209,6 +213,11 @@ impl LoadReport {
             ttft_all_ms: ttft(|_| true),
             first_token_first_ms: first_token(|turn| turn == 0),
             first_token_followup_ms: first_token(|turn| turn > 0),
+            held_ms: Percentiles::of(self.turns.iter().filter_map(|t| {
+                t.ttft
+                    .zip(t.first_token)
+                    .map(|(shown, first)| shown.saturating_sub(first))
+            })),
             reply_ms: Percentiles::of(self.turns.iter().map(|t| t.reply)),
             token_source: sources
                 .iter()
@@ -227,7 +236,7 @@ impl LoadSummary {
     /// One human-readable line (latencies as p50/p95 in ms).
     pub fn line(&self) -> String {
         format!(
-            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | model's first token p50/p95 ms: first {}, follow-up {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}; {} per reply) | {:.2} turns/s",
+            "{} N={}: {} turns ({} errors, {} cut) in {:.1} s | TTFT p50/p95 ms: first {}, follow-up {}, all {} | model's first token p50/p95 ms: first {}, follow-up {} | held p50/p95 ms {} | reply p50/p95 ms {} | {:.1} tok/s ({} tokens, {}; {} per reply) | {:.2} turns/s",
             self.target,
             self.conversations,
             self.completed_turns,
@@ -239,6 +248,7 @@ impl LoadSummary {
             self.ttft_all_ms.show(),
             self.first_token_first_ms.show(),
             self.first_token_followup_ms.show(),
+            self.held_ms.show(),
             self.reply_ms.show(),
             self.tokens_per_sec,
             self.generated_tokens,
@@ -273,7 +283,7 @@ mod tests {
             conversation: 0,
             turn,
             ttft: Some(ms(ttft)),
-            first_token: Some(ms(ttft)),
+            first_token: Some(ms(ttft - 40)),
             reply: ms(ttft * 2),
             tokens,
             token_source: TokenSource::Tokenizer,
@@ -294,6 +304,8 @@ mod tests {
         assert_eq!(s.completed_turns, 3);
         assert_eq!(s.ttft_first_ms.n, 2);
         assert_eq!(s.ttft_followup_ms.p50, Some(300.0));
+        assert_eq!(s.first_token_followup_ms.p50, Some(260.0));
+        assert_eq!((s.held_ms.n, s.held_ms.p50), (3, Some(40.0)));
         assert_eq!(s.generated_tokens, 64);
         assert!((s.tokens_per_sec - 32.0).abs() < 1e-9);
         assert!((s.turns_per_sec - 1.5).abs() < 1e-9);

@@ -60,6 +60,15 @@ fn is_code(token: &str) -> bool {
     (has_digit && has_letter && token.len() >= 5) || (!has_letter && digits_of(token).len() >= 9)
 }
 
+/// Whether `chunk` (text without whitespace) may be or become part of an
+/// identifier [`AllowedIdentifiers::redact`] looks at. Every one it
+/// redacts is one chunk with a digit or an `@` (codes, e-mails), or a
+/// phone number: chunks with digits, possibly with chunks of punctuation
+/// between them, never a letter.
+pub(crate) fn may_be_identifier(chunk: &str) -> bool {
+    chunk.chars().any(|c| c.is_ascii_digit() || c == '@')
+}
+
 impl AllowedIdentifiers {
     /// Collects every identifier found in `sources`: the consented context
     /// and the shop policies, never the visitor's own messages (typing

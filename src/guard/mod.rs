@@ -13,4 +13,4 @@ pub mod phrases;
 pub use facts::{FactKind, FactSheet, FactVocabulary, FactVocabularyError, Unbacked};
 pub use identifiers::{AllowedIdentifiers, REDACTED};
 pub use notices::{AnswerTexts, LocaleTexts, NoticeError, Notices};
-pub use output::{GuardReport, OutputGuard, Promotions};
+pub use output::{GuardReport, OutputGuard, Promotions, CUT_MARK};

@@ -26,6 +26,7 @@
 //! before a unit ("one year"), and a locale can `ignore` words that mean
 //! something else in it (Dutch "ten minste").
 
+mod hold;
 mod lexer;
 mod read;
 mod sheet;
@@ -35,10 +36,11 @@ mod value;
 mod vocabulary;
 mod words;
 
+pub(crate) use hold::ChunkRole;
 pub use sheet::{FactKind, FactSheet, Unbacked};
 pub use vocabulary::{FactVocabulary, FactVocabularyError};
 
 #[cfg(test)]
 mod guard_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

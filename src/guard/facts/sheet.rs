@@ -137,7 +137,11 @@ impl<'a> FactSheet<'a> {
         }
     }
 
-    fn backs(&self, value: &Value) -> bool {
+    pub(super) fn reader(&self) -> &'a Reader {
+        self.reader
+    }
+
+    pub(super) fn backs(&self, value: &Value) -> bool {
         match value {
             Value::Quantity { number, unit: None } => self.numbers.contains(number),
             // An amount is often stored without its currency ("total 64.50").

@@ -33,6 +33,14 @@ impl<T: Copy> Phrases<T> {
         }
     }
 
+    /// Every token key of every phrase.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.by_first
+            .values()
+            .flatten()
+            .flat_map(|(keys, _)| keys.iter().map(String::as_str))
+    }
+
     /// The longest phrase starting at token `at`: how many tokens, and its value.
     pub(crate) fn find(&self, tokens: &[Token], at: usize) -> Option<(usize, T)> {
         let mut buf = [0u8; 4];

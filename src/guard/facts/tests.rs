@@ -32,7 +32,7 @@ pub(super) fn vocabulary() -> &'static FactVocabulary {
 }
 
 /// The sheet of a turn in `locale` with the whole context above.
-pub(super) fn sheet(locale: Locale) -> FactSheet<'static> {
+pub(crate) fn sheet(locale: Locale) -> FactSheet<'static> {
     let mut sheet = FactSheet::new(vocabulary(), locale);
     for source in [
         ORDER,

@@ -91,6 +91,12 @@ pub(crate) struct Reader {
     pub clock: Phrases<()>,
     /// Status words, compared with accents.
     pub statuses: Phrases<u8>,
+    /// Every word (folded) and symbol a value can be made of: number
+    /// words, months, status words, units, currencies, clock words.
+    pub value_words: HashSet<String>,
+    /// Every word (folded) that can stand inside or right after a value
+    /// without being one: joiners, range words, fillers, ordinal suffixes.
+    pub value_connectors: HashSet<String>,
 }
 
 impl Reader {
@@ -231,6 +237,8 @@ fn build_reader(
         units: Phrases::new(false),
         clock: Phrases::new(false),
         statuses: Phrases::new(true),
+        value_words: HashSet::new(),
+        value_connectors: HashSet::new(),
     };
     let words = |list: &[String]| -> HashSet<String> {
         list.iter()
@@ -340,6 +348,7 @@ fn build_reader(
             }
         }
     }
+    collect_value_words(&mut reader);
     if reader.numbers.is_empty() || reader.months.len() < 12 {
         return Err(invalid(
             own_name,
@@ -347,6 +356,37 @@ fn build_reader(
         ));
     }
     Ok(reader)
+}
+
+/// Fills [`Reader::value_words`] and [`Reader::value_connectors`] from
+/// the reader's tables.
+fn collect_value_words(reader: &mut Reader) {
+    let mut words: HashSet<String> = HashSet::new();
+    let names = reader.numbers.keys().chain(reader.number_parts.keys());
+    words.extend(names.flat_map(|n| n.split(' ')).map(str::to_owned));
+    words.extend(reader.months.keys().cloned());
+    for key in reader
+        .statuses
+        .keys()
+        .chain(reader.units.keys())
+        .chain(reader.clock.keys())
+    {
+        words.insert(fold(key));
+        words.insert(key.to_owned());
+    }
+    reader.value_words = words;
+    reader.value_connectors = [
+        &reader.number_joiners,
+        &reader.date_joiners,
+        &reader.ordinal_suffixes,
+        &reader.range_words,
+        &reader.unit_fillers,
+        &reader.status_modals_after,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
 }
 
 fn unit_of(name: &str) -> Option<Unit> {

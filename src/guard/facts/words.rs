@@ -158,7 +158,7 @@ fn longest_name(
 }
 
 /// The value of a word made of number words only ("fünfundzwanzig").
-fn compound(word: &str, reader: &Reader) -> Option<u64> {
+pub(crate) fn compound(word: &str, reader: &Reader) -> Option<u64> {
     let start: String = word.chars().take(2).collect();
     if !(5..=40).contains(&word.len()) || !reader.compound_starts.contains(&start) {
         return None;

@@ -17,6 +17,7 @@
 
 mod book;
 mod detect;
+mod hold;
 mod intent;
 mod list;
 mod normalize;

@@ -2,8 +2,7 @@
 //! case, accents, punctuation, repeated letters, chat spellings and English
 //! contractions folded away.
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Chat spellings, common typos of short key words (too short for the
 /// one-typo tolerance) and English contractions typed without an apostrophe, as
@@ -42,8 +41,20 @@ fn lookup(table: &'static str, key: &str) -> Option<std::str::Split<'static, cha
 /// knowledge base's words are folded the same way.
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
-    for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
-        for l in c.to_lowercase() {
+    for c in text.chars() {
+        fold_char(c, &mut folded);
+    }
+    folded
+}
+
+/// Folds one character (see [`fold`]); one character at a time, so that
+/// every folded letter can be traced to the character it came from.
+fn fold_char(c: char, folded: &mut String) {
+    decompose_compatible(c, |d| {
+        if is_combining_mark(d) {
+            return;
+        }
+        for l in d.to_lowercase() {
             match l {
                 'ß' => folded.push_str("ss"),
                 'æ' => folded.push_str("ae"),
@@ -55,8 +66,7 @@ pub fn fold(text: &str) -> String {
                 _ => folded.push(' '),
             }
         }
-    }
-    folded
+    });
 }
 
 /// Lowercases, strips accents (NFKD without combining marks; ß becomes ss),
@@ -65,39 +75,144 @@ pub fn fold(text: &str) -> String {
 /// spellings ("u", "pls", "2", "qqn") and English contractions ("didn't" →
 /// "did not").
 pub fn normalize(text: &str) -> String {
-    let folded = fold(text);
-    let raw: Vec<String> = folded.split_whitespace().map(squeeze).collect();
-    let mut words: Vec<&str> = Vec::with_capacity(raw.len());
+    let words: Vec<String> = normalize_spans(text)
+        .words
+        .into_iter()
+        .map(|w| w.word)
+        .collect();
+    words.join(" ")
+}
+
+/// One word of [`normalize`]'s output and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SpannedWord {
+    /// The normalized word.
+    pub word: String,
+    /// Byte offset in the raw text of the first character of the raw word
+    /// it comes from (both words of "didn't" point at the "d").
+    pub start: usize,
+}
+
+/// [`normalize`]'s words with their raw offsets, for matching while text
+/// is still being written.
+#[derive(Debug, Clone)]
+pub(crate) struct Spanned {
+    /// The normalized words, in order.
+    pub words: Vec<SpannedWord>,
+    /// Raw byte offset from which words may still change when more text
+    /// follows: a last word that could open a contraction ("I" before
+    /// "'m") or a Dutch "a.u.b.". The text's length when none can.
+    pub unsettled_from: usize,
+}
+
+/// The words of `text` as [`normalize`] gives them, each with the raw
+/// offset of its source word.
+pub(crate) fn normalize_spans(text: &str) -> Spanned {
+    let raw = raw_words(text);
+    let mut words: Vec<(&str, usize)> = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         // Dutch "a.u.b." (please) arrives as three one-letter words.
-        if raw.get(i..i + 3).is_some_and(|w| w == ["a", "u", "b"]) {
-            words.push("aub");
+        if raw
+            .get(i..i + 3)
+            .is_some_and(|w| w.iter().map(|(w, _)| w.as_str()).eq(["a", "u", "b"]))
+        {
+            words.push(("aub", raw[i].1));
             i += 3;
             continue;
         }
-        match lookup(CHAT_WORDS, &raw[i]) {
-            Some(to) => to.for_each(|w| words.push(w)),
-            None => words.push(&raw[i]),
+        match lookup(CHAT_WORDS, &raw[i].0) {
+            Some(to) => to.for_each(|w| words.push((w, raw[i].1))),
+            None => words.push((&raw[i].0, raw[i].1)),
         }
         i += 1;
     }
-    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut out: Vec<SpannedWord> = Vec::with_capacity(words.len());
+    let mut last_paired = false;
     let mut i = 0;
     while i < words.len() {
-        let pair = words.get(i + 1).map(|next| format!("{}_{next}", words[i]));
+        let pair = words
+            .get(i + 1)
+            .map(|next| format!("{}_{}", words[i].0, next.0));
         match pair.and_then(|p| lookup(CONTRACTIONS, &p)) {
             Some(to) => {
-                to.for_each(|w| out.push(w));
+                to.for_each(|w| out.push(spanned(w, words[i].1)));
+                last_paired = i + 2 == words.len();
                 i += 2;
             }
             None => {
-                out.push(words[i]);
+                out.push(spanned(words[i].0, words[i].1));
+                last_paired = false;
                 i += 1;
             }
         }
     }
-    out.join(" ")
+    Spanned {
+        words: out,
+        unsettled_from: unsettled_from(text, &raw, &words, last_paired),
+    }
+}
+
+fn spanned(word: &str, start: usize) -> SpannedWord {
+    SpannedWord {
+        word: word.to_owned(),
+        start,
+    }
+}
+
+/// Where the words that may still change begin (see [`Spanned`]).
+fn unsettled_from(
+    text: &str,
+    raw: &[(String, usize)],
+    words: &[(&str, usize)],
+    last_paired: bool,
+) -> usize {
+    let n = raw.len();
+    let word = |k: usize| raw.get(k).map(|(w, _)| w.as_str());
+    if n >= 2 && word(n - 2) == Some("a") && word(n - 1) == Some("u") {
+        return raw[n - 2].1;
+    }
+    if word(n.wrapping_sub(1)) == Some("a") {
+        return raw[n - 1].1;
+    }
+    let opens_contraction = |w: &str| {
+        CONTRACTIONS
+            .split_whitespace()
+            .any(|entry| entry.split_once('_').is_some_and(|(first, _)| first == w))
+    };
+    match words.last() {
+        Some((w, start)) if !last_paired && opens_contraction(w) => *start,
+        _ => text.len(),
+    }
+}
+
+/// The folded, squeezed words of `text` with the raw offset each starts at.
+fn raw_words(text: &str) -> Vec<(String, usize)> {
+    let mut words: Vec<(String, usize)> = Vec::new();
+    let mut current = String::new();
+    let mut start = 0;
+    let mut folded = String::new();
+    for (at, c) in text.char_indices() {
+        folded.clear();
+        fold_char(c, &mut folded);
+        for f in folded.chars() {
+            if f == ' ' {
+                if !current.is_empty() {
+                    words.push((squeeze(&current), start));
+                    current.clear();
+                }
+            } else {
+                if current.is_empty() {
+                    start = at;
+                }
+                current.push(f);
+            }
+        }
+    }
+    if !current.is_empty() {
+        words.push((squeeze(&current), start));
+    }
+    words
 }
 
 /// Collapses any run of three or more identical letters to one.

@@ -47,6 +47,35 @@ impl Pattern {
     pub(super) fn find(&self, tokens: &[&str]) -> Option<(usize, usize)> {
         (0..=tokens.len()).find_map(|s| match_at(&self.0, tokens, s).map(|e| (s, e)))
     }
+
+    /// Whether a match could start at token `start` when `tokens` are only
+    /// the beginning of the text: the words from `start` on match the
+    /// pattern's first elements and the rest may still follow (a complete
+    /// match counts too). Never true at a start where no continuation of
+    /// the text could make [`Pattern::find`] match.
+    pub(super) fn could_start_at(&self, tokens: &[&str], start: usize) -> bool {
+        could_match(&self.0, tokens, start)
+    }
+}
+
+/// [`match_at`] for text that goes on after `tokens`: running out of words
+/// before the pattern ends is a possible match, not a failed one.
+fn could_match(elems: &[Elem], tokens: &[&str], pos: usize) -> bool {
+    let Some((first, rest)) = elems.split_first() else {
+        return true;
+    };
+    match first {
+        Elem::Start => pos == 0 && could_match(rest, tokens, pos),
+        _ if pos >= tokens.len() => true,
+        Elem::End => false,
+        Elem::Gap => (0..=MAX_GAP)
+            .take_while(|skip| pos + skip <= tokens.len())
+            .any(|skip| could_match(rest, tokens, pos + skip)),
+        Elem::Slot { words, optional } => {
+            (words.iter().any(|w| w.matches(tokens[pos])) && could_match(rest, tokens, pos + 1))
+                || (*optional && could_match(rest, tokens, pos))
+        }
+    }
 }
 
 fn match_at(elems: &[Elem], tokens: &[&str], pos: usize) -> Option<usize> {

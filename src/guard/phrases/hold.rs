@@ -1,0 +1,40 @@
+//! Where a rule of a phrase book could still match in text that is still
+//! being written: the output guard releases everything before that point
+//! and holds the rest.
+
+use super::book::PhraseBook;
+use super::normalize::normalize_spans;
+
+impl PhraseBook {
+    /// The earliest byte offset at or after `from` in `text` (the beginning
+    /// of a sentence, written up to here) where a match of any rule of any
+    /// locale's list could start, whatever text follows; `None` when none
+    /// can. Words are compared as [`super::normalize`] gives them; words
+    /// that may still change with the next word ("I" before "'m") count as
+    /// not yet written. `not:` near misses are ignored here (they only ever
+    /// remove matches), so this holds at least what [`PhraseBook::detect`]
+    /// could flag once the sentence is complete.
+    pub fn hold_from(&self, text: &str, from: usize) -> Option<usize> {
+        let spanned = normalize_spans(text);
+        let settled: Vec<&str> = spanned
+            .words
+            .iter()
+            .take_while(|w| w.start < spanned.unsettled_from)
+            .map(|w| w.word.as_str())
+            .collect();
+        let rules: Vec<_> = self
+            .lists
+            .iter()
+            .flat_map(|list| list.rules.iter().map(|(_, pattern)| pattern))
+            .collect();
+        let first_open = (0..settled.len())
+            .filter(|&s| spanned.words[s].start >= from)
+            .find(|&s| rules.iter().any(|p| p.could_start_at(&settled, s)))
+            .map(|s| spanned.words[s].start);
+        let unsettled = (spanned.unsettled_from < text.len()).then_some(spanned.unsettled_from);
+        match (first_open, unsettled) {
+            (Some(a), Some(b)) => Some(a.min(b).max(from)),
+            (a, b) => a.or(b).map(|at| at.max(from)),
+        }
+    }
+}
