@@ -2,7 +2,7 @@
 //!
 //! The environment variable names are a public contract (deployments depend on them):
 //! `CANDOR_BIND`, `CANDOR_DATABASE_URL`, `CANDOR_MODEL`, `CANDOR_ADMIN_TOKEN`,
-//! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`.
+//! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`, `CANDOR_ENGINE_API_KEY`.
 
 use std::path::{Path, PathBuf};
 
@@ -148,6 +148,11 @@ impl Settings {
                 "CANDOR_WIDGET_SECRET" => {
                     self.widget_secret = Some(non_empty_secret(&name, value)?)
                 }
+                // The remote engine's key (`[engine] api_key`), kept out of
+                // config files.
+                "CANDOR_ENGINE_API_KEY" => {
+                    self.engine.api_key = Some(non_empty_secret(&name, value)?)
+                }
                 "CANDOR_ALLOWED_ORIGINS" => {
                     self.allowed_origins = value
                         .split(',')
@@ -176,10 +181,10 @@ impl Settings {
 
 fn non_empty_secret(name: &str, value: String) -> Result<SecretString, SettingsError> {
     if value.trim().is_empty() {
-        let name = if name == "CANDOR_ADMIN_TOKEN" {
-            "CANDOR_ADMIN_TOKEN"
-        } else {
-            "CANDOR_WIDGET_SECRET"
+        let name = match name {
+            "CANDOR_ADMIN_TOKEN" => "CANDOR_ADMIN_TOKEN",
+            "CANDOR_ENGINE_API_KEY" => "CANDOR_ENGINE_API_KEY",
+            _ => "CANDOR_WIDGET_SECRET",
         };
         return Err(SettingsError::Env {
             name,
@@ -274,6 +279,24 @@ mod tests {
             toml::from_str("[security]\nrequire_signature_expiry = true").expect("toml");
         assert!(s.security.require_signature_expiry);
         assert!(toml::from_str::<Settings>("[security]\nrequire_expiry = true").is_err());
+    }
+
+    #[test]
+    fn the_engine_key_comes_from_the_environment_and_is_not_printed() {
+        let mut s: Settings = toml::from_str(
+            "[engine]\nbackend = \"openai\"\nurl = \"http://127.0.0.1:8081/v1\"\nmodel = \"smol\"",
+        )
+        .expect("toml");
+        s.apply_env(vars(&[("CANDOR_ENGINE_API_KEY", "sk-hunter2")]))
+            .expect("env");
+        assert_eq!(
+            s.engine.api_key.as_ref().map(|k| k.expose_secret()),
+            Some("sk-hunter2")
+        );
+        assert!(!format!("{s:?}").contains("sk-hunter2"));
+        assert!(s
+            .apply_env(vars(&[("CANDOR_ENGINE_API_KEY", "")]))
+            .is_err());
     }
 
     #[test]

@@ -20,11 +20,15 @@ mod limits;
 #[cfg(feature = "tools")]
 mod load_bench;
 mod log_scan;
+mod openai_stub;
 mod personalization;
 mod postgres_db;
 mod privacy;
 mod promotions;
 mod real_model;
+mod remote_engine;
+#[cfg(feature = "tools")]
+mod remote_llama;
 #[cfg(feature = "tools")]
 mod red_team;
 mod resume;
