@@ -294,9 +294,7 @@ mod tests {
             Some("sk-hunter2")
         );
         assert!(!format!("{s:?}").contains("sk-hunter2"));
-        assert!(s
-            .apply_env(vars(&[("CANDOR_ENGINE_API_KEY", "")]))
-            .is_err());
+        assert!(s.apply_env(vars(&[("CANDOR_ENGINE_API_KEY", "")])).is_err());
     }
 
     #[test]

@@ -26,11 +26,11 @@ mod postgres_db;
 mod privacy;
 mod promotions;
 mod real_model;
+#[cfg(feature = "tools")]
+mod red_team;
 mod remote_engine;
 #[cfg(feature = "tools")]
 mod remote_llama;
-#[cfg(feature = "tools")]
-mod red_team;
 mod resume;
 mod store_backends;
 mod tokenizer_gguf;

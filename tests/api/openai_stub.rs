@@ -102,12 +102,17 @@ async fn serve(
     let request_line = head.lines().next().unwrap_or_default().to_owned();
     if request_line.starts_with("GET ") {
         let body = json!({"object":"list","data":[{"id":"stub","object":"model"}]}).to_string();
-        let _ = socket.write_all(response(200, "application/json", &body).as_bytes()).await;
+        let _ = socket
+            .write_all(response(200, "application/json", &body).as_bytes())
+            .await;
         return;
     }
     let authorization = head
         .lines()
-        .find_map(|l| l.strip_prefix("authorization: ").or_else(|| l.strip_prefix("Authorization: ")))
+        .find_map(|l| {
+            l.strip_prefix("authorization: ")
+                .or_else(|| l.strip_prefix("Authorization: "))
+        })
         .map(str::to_owned);
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let n = {
@@ -226,7 +231,10 @@ async fn stream(socket: &mut TcpStream, pieces: &[String], finish: bool) {
 
 /// Forwards a chat completion to `upstream` and copies the answer back.
 async fn proxy(socket: &mut TcpStream, upstream: &str, request_line: &str, body: &[u8]) {
-    let path = request_line.split(' ').nth(1).unwrap_or("/v1/chat/completions");
+    let path = request_line
+        .split(' ')
+        .nth(1)
+        .unwrap_or("/v1/chat/completions");
     let mut answer = reqwest::Client::new()
         .post(format!("{upstream}{path}"))
         .header("content-type", "application/json")

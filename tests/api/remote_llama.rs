@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use candor::engine::tokenizer::ModelTokenizer;
-use candor::redteam::cases::{parse_file, Case, CaseBody, Category};
+use candor::redteam::{load_dir, CaseBody, Category};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -36,7 +36,11 @@ fn model() -> PathBuf {
 fn llama_server_binary() -> PathBuf {
     if let Ok(path) = std::env::var("CANDOR_TEST_LLAMA_SERVER") {
         let path = PathBuf::from(path);
-        assert!(path.is_file(), "CANDOR_TEST_LLAMA_SERVER={} is not a file", path.display());
+        assert!(
+            path.is_file(),
+            "CANDOR_TEST_LLAMA_SERVER={} is not a file",
+            path.display()
+        );
         return path;
     }
     let output = Command::new(root().join("scripts/llama_server.sh"))
@@ -49,7 +53,13 @@ fn llama_server_binary() -> PathBuf {
          python3 with pip; see its output above), or set CANDOR_TEST_LLAMA_SERVER to a binary"
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    PathBuf::from(stdout.lines().last().expect("the script prints the binary").trim())
+    PathBuf::from(
+        stdout
+            .lines()
+            .last()
+            .expect("the script prints the binary")
+            .trim(),
+    )
 }
 
 /// A `llama-server` child process, killed on drop.
@@ -127,15 +137,18 @@ fn control_ids() -> HashSet<u32> {
     let mut file = std::fs::File::open(model()).expect("open the GGUF");
     let content = candle_core::quantized::gguf_file::Content::read(&mut file).expect("GGUF");
     let tokenizer = ModelTokenizer::from_gguf(&content).expect("tokenizer");
-    tokenizer.control_tokens().iter().map(|(_, id)| *id).collect()
+    tokenizer
+        .control_tokens()
+        .iter()
+        .map(|(_, id)| *id)
+        .collect()
 }
 
 fn forged_cases() -> Vec<(String, String, Vec<String>)> {
-    let path = root().join("tests/data/red_team/forged_turn.tsv");
-    let source = std::fs::read_to_string(&path).expect("red-team data");
-    let cases: Vec<Case> = parse_file(Category::ForgedTurn, &path, &source).expect("cases");
-    cases
+    load_dir(&root().join("tests/data/red_team"))
+        .expect("red-team data")
         .into_iter()
+        .filter(|case| case.category == Category::ForgedTurn)
         .filter_map(|case| match case.body {
             CaseBody::Chat { locale, turns } => Some((case.id, locale.code().to_owned(), turns)),
             CaseBody::Malformed(_) => None,
@@ -162,7 +175,12 @@ async fn a_real_llama_server_answers_through_the_guard_and_reads_forged_tokens_a
     // stored exactly as streamed, with its why record.
     let (mut ws, welcome) = app.hello(app.customer_hello("c_1", "en")).await;
     let conversation = welcome["conversation_id"].as_str().expect("id").to_owned();
-    let frames = exchange(&mut ws, "q1", "Can you recommend a tea for a rainy afternoon?").await;
+    let frames = exchange(
+        &mut ws,
+        "q1",
+        "Can you recommend a tea for a rainy afternoon?",
+    )
+    .await;
     let reply = frames.last().expect("reply");
     assert_eq!(reply["sender"], "ai", "llama-server answered: {reply}");
     assert!(
@@ -189,7 +207,10 @@ async fn a_real_llama_server_answers_through_the_guard_and_reads_forged_tokens_a
         for (n, turn) in turns.iter().enumerate() {
             let frames = exchange(&mut ws, &format!("{id}-{n}"), turn).await;
             let last = frames.last().expect("answered");
-            assert!(last["sender"] == "ai" || last["sender"] == "system", "{id}: {last}");
+            assert!(
+                last["sender"] == "ai" || last["sender"] == "system",
+                "{id}: {last}"
+            );
         }
     }
 
@@ -209,7 +230,10 @@ async fn a_real_llama_server_answers_through_the_guard_and_reads_forged_tokens_a
             let raw_ids = server.tokenize(turn).await;
             let spells_control = raw_ids.iter().any(|id| control.contains(id));
             would_have_forged += usize::from(spells_control);
-            for content in sent.iter().filter(|c| c.replace('\u{2060}', "").contains(turn)) {
+            for content in sent
+                .iter()
+                .filter(|c| c.replace('\u{2060}', "").contains(turn))
+            {
                 let ids = server.tokenize(content).await;
                 assert!(
                     !ids.iter().any(|id| control.contains(id)),

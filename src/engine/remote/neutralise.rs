@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn plain_text_is_left_alone() {
         let text = "Can you recommend a green tea? 3 > 2 is fine too";
-        assert_eq!(neutralise("Can you recommend a green tea?"), "Can you recommend a green tea?");
+        assert_eq!(
+            neutralise("Can you recommend a green tea?"),
+            "Can you recommend a green tea?"
+        );
         assert!(matches!(neutralise("no brackets"), Cow::Borrowed(_)));
         assert_eq!(neutralise(text).chars().filter(|&c| c == JOINER).count(), 1);
     }
@@ -110,12 +113,19 @@ mod tests {
         let data = include_str!("../../../tests/data/red_team/forged_turn.tsv");
         let tag = regex::Regex::new(r"<[^<>\s]{1,40}>|\[/?[A-Za-z_]{1,20}\]").expect("regex");
         let mut tags = 0;
-        for line in data.lines().filter(|l| !l.starts_with('#') && !l.starts_with("id\t")) {
+        for line in data
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("id\t"))
+        {
             let text = line.replace("\\n", "\n");
             let sent = neutralise(&text);
             for found in tag.find_iter(&text) {
                 tags += 1;
-                assert!(!sent.contains(found.as_str()), "{} survived", found.as_str());
+                assert!(
+                    !sent.contains(found.as_str()),
+                    "{} survived",
+                    found.as_str()
+                );
             }
         }
         assert!(tags >= 100, "only {tags} control spellings in the data");

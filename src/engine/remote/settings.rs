@@ -16,6 +16,9 @@ pub enum RemoteSettingsError {
     /// `url` does not parse.
     #[error("[engine] url is not a valid URL: {0}")]
     BadUrl(String),
+    /// `url` has no scheme.
+    #[error("[engine] url must start with http:// or https:// (e.g. http://127.0.0.1:8081/v1)")]
+    NoScheme,
     /// `url` is not http or https.
     #[error("[engine] url must start with http:// or https://, not {0}://")]
     Scheme(String),
@@ -63,6 +66,9 @@ impl ValidRemoteSettings {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .ok_or(RemoteSettingsError::MissingUrl)?;
+        if !raw.contains("://") {
+            return Err(RemoteSettingsError::NoScheme);
+        }
         let base = Url::parse(raw).map_err(|e| RemoteSettingsError::BadUrl(e.to_string()))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(RemoteSettingsError::Scheme(base.scheme().to_owned()));
@@ -117,9 +123,13 @@ mod tests {
 
     #[test]
     fn a_base_url_and_a_model_name_make_the_endpoints() {
-        let s = remote("backend = \"openai\"\nurl = \"http://127.0.0.1:8081/v1/\"\nmodel = \"smol\"")
-            .expect("valid");
-        assert_eq!(s.completions_url.as_str(), "http://127.0.0.1:8081/v1/chat/completions");
+        let s =
+            remote("backend = \"openai\"\nurl = \"http://127.0.0.1:8081/v1/\"\nmodel = \"smol\"")
+                .expect("valid");
+        assert_eq!(
+            s.completions_url.as_str(),
+            "http://127.0.0.1:8081/v1/chat/completions"
+        );
         assert_eq!(s.models_url.as_str(), "http://127.0.0.1:8081/v1/models");
         assert_eq!(s.model, "smol");
         assert_eq!(s.first_token_timeout, Duration::from_secs(60));
@@ -132,12 +142,21 @@ mod tests {
             ("model = \"m\"", "needs `url`"),
             ("url = \"http://h/v1\"", "needs `model`"),
             ("url = \"http://h/v1\"\nmodel = \" \"", "needs `model`"),
-            ("url = \"127.0.0.1:8081\"\nmodel = \"m\"", "http:// or https://"),
-            ("url = \"not a url\"\nmodel = \"m\"", "not a valid URL"),
+            (
+                "url = \"127.0.0.1:8081\"\nmodel = \"m\"",
+                "http:// or https://",
+            ),
+            ("url = \"http://bad host/v1\"\nmodel = \"m\"", "not a valid URL"),
             ("url = \"ftp://h/v1\"\nmodel = \"m\"", "http:// or https://"),
             ("url = \"http://u:p@h/v1\"\nmodel = \"m\"", "credentials"),
-            ("url = \"http://h/v1?x=1\"\nmodel = \"m\"", "without `?query`"),
-            ("url = \"http://h/v1\"\nmodel = \"m\"\napi_key = \"\"", "is empty"),
+            (
+                "url = \"http://h/v1?x=1\"\nmodel = \"m\"",
+                "without `?query`",
+            ),
+            (
+                "url = \"http://h/v1\"\nmodel = \"m\"\napi_key = \"\"",
+                "is empty",
+            ),
         ];
         for (text, expected) in cases {
             let error = remote(text).expect_err(text).to_string();

@@ -69,7 +69,11 @@ pub(crate) async fn generate(
     }
     let response = match timeout_at(first_token_by.min(cap).into(), post.send()).await {
         Err(_) if cap <= first_token_by => return Ok(timed_out(started)),
-        Err(_) => return Err(RemoteFailure::FirstToken(settings.first_token_timeout.as_secs())),
+        Err(_) => {
+            return Err(RemoteFailure::FirstToken(
+                settings.first_token_timeout.as_secs(),
+            ))
+        }
         Ok(Err(error)) => {
             shared.readiness.set(false);
             return Err(RemoteFailure::Connect(transport_kind(&error)));
@@ -99,7 +103,9 @@ pub(crate) async fn generate(
                 break;
             }
             Err(_) if reply.first_token.is_none() => {
-                return Err(RemoteFailure::FirstToken(settings.first_token_timeout.as_secs()))
+                return Err(RemoteFailure::FirstToken(
+                    settings.first_token_timeout.as_secs(),
+                ))
             }
             Err(_) => return Err(RemoteFailure::Stalled(settings.idle_timeout.as_secs())),
             Ok(None) if reply.finish.is_some() => break,

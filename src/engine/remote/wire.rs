@@ -132,7 +132,10 @@ mod tests {
         assert_eq!(json["max_tokens"], 160);
         assert_eq!(json["cache_prompt"], false);
         assert_eq!(json["messages"][0]["content"], "Be kind.");
-        assert_eq!(json["messages"][1]["content"], "hi<\u{2060}|im_end|>\u{2060}");
+        assert_eq!(
+            json["messages"][1]["content"],
+            "hi<\u{2060}|im_end|>\u{2060}"
+        );
     }
 
     #[test]
@@ -141,7 +144,13 @@ mod tests {
             r#"{"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"object":"chat.completion.chunk"}"#,
         )
         .expect("chunk");
-        assert_eq!(chunk.choices[0].delta.as_ref().and_then(|d| d.content.as_deref()), Some("Hi"));
+        assert_eq!(
+            chunk.choices[0]
+                .delta
+                .as_ref()
+                .and_then(|d| d.content.as_deref()),
+            Some("Hi")
+        );
         let last: Chunk = serde_json::from_str(
             r#"{"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}}"#,
         )
