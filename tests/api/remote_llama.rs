@@ -1,11 +1,11 @@
 //! The remote engine end to end against a real llama.cpp `llama-server`
 //! (built by `scripts/llama_server.sh` from the `llama-cpp-python==0.3.36`
 //! source distribution) serving the default model: a customer's suggestion
-//! gets a streamed, guarded AI reply with its `why` record, and every
-//! forged control token of the red-team data reaches the server's model as
-//! plain text — checked with the server's own tokenizer (`/tokenize`,
-//! special-token parsing on, as for prompts) on exactly the text Candor sent,
-//! recorded by a pass-through proxy.
+//! gets a streamed, guarded AI reply with its `why` record, a forged turn
+//! gets a real reply too, and every forged control token of the red-team
+//! data reaches the server as plain text — checked with the server's own
+//! tokenizer (`/tokenize`, special-token parsing on, as for prompts) on
+//! exactly the text Candor sent, recorded by a pass-through proxy.
 //!
 //! Never skipped: without `CANDOR_TEST_LLAMA_SERVER` the test runs the
 //! script, which prints the cached binary at once or builds it.
@@ -78,7 +78,11 @@ impl LlamaServer {
         let child = Command::new(&binary)
             .args(["-m", &model().display().to_string()])
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["-c", "8192", "-np", "2", "-t", "2", "--no-webui"])
+            // One thread: ggml's threads spin while they wait for each
+            // other, and on a shared machine two of them on two busy cores
+            // slow token generation twenty-fold (0.5 vs 11.7 tokens/s with
+            // llama-bench here, load average 10).
+            .args(["-c", "8192", "-np", "2", "-t", "1", "--no-webui"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -159,14 +163,27 @@ fn forged_cases() -> Vec<(String, String, Vec<String>)> {
 #[tokio::test]
 async fn a_real_llama_server_answers_through_the_guard_and_reads_forged_tokens_as_text() {
     let server = LlamaServer::start().await;
+    // The proxy passes the suggestion (request 0) and the first forged turn
+    // (request 1) to llama-server for a real reply, and answers the other
+    // forged turns itself: what is checked of those is what Candor sent,
+    // with the server's tokenizer (on a shared 2-core machine a real reply
+    // to each of them takes minutes).
     let upstream = server.base.clone();
-    let proxy = Stub::start(move |_| Script::Proxy(upstream.clone())).await;
+    let proxy = Stub::start(move |n| {
+        if n < 2 {
+            Script::Proxy(upstream.clone())
+        } else {
+            Script::Reply(vec!["Try ".into(), "a green tea.".into()])
+        }
+    })
+    .await;
     let url = proxy.url.clone();
     let app = spawn_app_with(None, move |s| {
         s.engine.backend = candor::engine::EngineBackend::OpenAi;
         s.engine.url = Some(url);
         s.engine.model = Some("SmolLM2-135M-Instruct".into());
-        s.engine.max_new_tokens = std::num::NonZeroUsize::new(40).expect("non-zero");
+        s.engine.max_new_tokens = std::num::NonZeroUsize::new(32).expect("non-zero");
+        s.engine.cache_prompt = true;
         s.engine.first_token_timeout_secs = std::num::NonZeroU64::new(300).expect("non-zero");
     })
     .await;
