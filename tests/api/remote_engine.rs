@@ -193,7 +193,10 @@ async fn a_full_queue_gets_the_busy_notice_at_once() {
         while let Ok(frame) =
             tokio::time::timeout(std::time::Duration::from_secs(5), recv(ws)).await
         {
-            assert!(!is_message_from(&frame, "ai"), "nothing was released yet: {frame}");
+            assert!(
+                !is_message_from(&frame, "ai"),
+                "nothing was released yet: {frame}"
+            );
             if is_message_from(&frame, "system") {
                 assert_eq!(frame["text"], busy().as_str(), "{frame}");
                 assert!(refused.is_none(), "only one is refused");
