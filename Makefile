@@ -1,5 +1,5 @@
 # Common commands. `make run` and `make test` are the two set-up commands in the README.
-.PHONY: run test model browser-deps lint lint-deploy bench autobahn
+.PHONY: run test model browser-deps llama-server lint lint-deploy bench autobahn
 
 model:
 	python3 models/fetch_model.py
@@ -17,7 +17,14 @@ browser-deps:
 	@[ -x "$${CANDOR_TEST_CHROMIUM:-/usr/bin/chromium}" ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 	@[ -d tests/browser/node_modules ] || (cd tests/browser && npm ci --no-audit --no-fund)
 
-test: model browser-deps
+# The remote-engine test (tests/api/remote_llama.rs) runs a real llama-server
+# built by scripts/llama_server.sh (cached in ~/.cache/candor, reused at once;
+# the first build takes long on 2 cores); cmake comes from Debian when missing.
+llama-server:
+	@command -v cmake >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q cmake; }
+	@scripts/llama_server.sh >/dev/null
+
+test: model browser-deps llama-server
 	@if [ "$${CANDOR_TEST_POSTGRES:-}" = skip ]; then \
 	  echo "SKIPPED: PostgreSQL store tests (CANDOR_TEST_POSTGRES=skip)"; \
 	elif [ -z "$${CANDOR_TEST_POSTGRES_URL:-}" ]; then \

@@ -3,7 +3,8 @@
 //! The environment variable names are a public contract (deployments depend on them):
 //! `CANDOR_BIND`, `CANDOR_DATABASE_URL`, `CANDOR_MODEL`, `CANDOR_ADMIN_TOKEN`,
 //! `CANDOR_WIDGET_SECRET`, `CANDOR_ALLOWED_ORIGINS`, `CANDOR_CONFORMANCE_ECHO`,
-//! `CANDOR_METRICS_REQUIRE_ADMIN_TOKEN`, `CANDOR_DRAIN_SECS` (all in [`ENV_VARS`]).
+//! `CANDOR_METRICS_REQUIRE_ADMIN_TOKEN`, `CANDOR_DRAIN_SECS`,
+//! `CANDOR_ENGINE_API_KEY` (all in [`ENV_VARS`]).
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ pub const ENV_VARS: &[&str] = &[
     "CANDOR_CONFORMANCE_ECHO",
     "CANDOR_METRICS_REQUIRE_ADMIN_TOKEN",
     "CANDOR_DRAIN_SECS",
+    "CANDOR_ENGINE_API_KEY",
 ];
 
 /// Everything the server needs to start.
@@ -171,6 +173,11 @@ impl Settings {
                 "CANDOR_WIDGET_SECRET" => {
                     self.widget_secret = Some(non_empty_secret(&name, value)?)
                 }
+                // The remote engine's key (`[engine] api_key`), kept out of
+                // config files.
+                "CANDOR_ENGINE_API_KEY" => {
+                    self.engine.api_key = Some(non_empty_secret(&name, value)?)
+                }
                 "CANDOR_ALLOWED_ORIGINS" => {
                     self.allowed_origins = value
                         .split(',')
@@ -212,10 +219,10 @@ fn flag(name: &'static str, value: &str) -> Result<bool, SettingsError> {
 
 fn non_empty_secret(name: &str, value: String) -> Result<SecretString, SettingsError> {
     if value.trim().is_empty() {
-        let name = if name == "CANDOR_ADMIN_TOKEN" {
-            "CANDOR_ADMIN_TOKEN"
-        } else {
-            "CANDOR_WIDGET_SECRET"
+        let name = match name {
+            "CANDOR_ADMIN_TOKEN" => "CANDOR_ADMIN_TOKEN",
+            "CANDOR_ENGINE_API_KEY" => "CANDOR_ENGINE_API_KEY",
+            _ => "CANDOR_WIDGET_SECRET",
         };
         return Err(SettingsError::Env {
             name,
@@ -332,6 +339,22 @@ mod tests {
             .expect("env");
         assert!(!s.metrics.require_admin_token);
         assert!(toml::from_str::<Settings>("[metrics]\nauth = true").is_err());
+    }
+
+    #[test]
+    fn the_engine_key_comes_from_the_environment_and_is_not_printed() {
+        let mut s: Settings = toml::from_str(
+            "[engine]\nbackend = \"openai\"\nurl = \"http://127.0.0.1:8081/v1\"\nmodel = \"smol\"",
+        )
+        .expect("toml");
+        s.apply_env(vars(&[("CANDOR_ENGINE_API_KEY", "sk-hunter2")]))
+            .expect("env");
+        assert_eq!(
+            s.engine.api_key.as_ref().map(|k| k.expose_secret()),
+            Some("sk-hunter2")
+        );
+        assert!(!format!("{s:?}").contains("sk-hunter2"));
+        assert!(s.apply_env(vars(&[("CANDOR_ENGINE_API_KEY", "")])).is_err());
     }
 
     #[test]

@@ -17,7 +17,9 @@ use crate::conversation::{
     relay_task, unattended_watch_task, ConversationService, HandoffPolicy, Lifecycle, Relay,
     ServiceParts,
 };
-use crate::engine::{EngineError, Generator, LocalEngine, SamplingParams};
+use crate::engine::{
+    EngineBackend, EngineError, Generator, LocalEngine, RemoteEngine, SamplingParams,
+};
 use crate::error::ErrorCode;
 use crate::gateway::customer_socket::SocketContext;
 use crate::gateway::{AllowedOrigins, ClientLimits, CustomerSignatures, WidgetSigner};
@@ -153,17 +155,9 @@ impl Application {
             Knowledge::start(store.clone(), &settings.knowledge, &settings.prompts_dir).await?;
         let notices = Notices::load(&settings.prompts_dir)?;
         let prompts = PromptBuilder::load(&settings.prompts_dir, &settings.shop_name)?;
-        let engine: Arc<dyn Generator> = match options.engine {
+        let engine = match options.engine {
             Some(engine) => engine,
-            None => {
-                let override_path = settings.prompts_dir.join("chat_template.jinja");
-                let template_override = std::fs::read_to_string(&override_path).ok();
-                Arc::new(LocalEngine::start(
-                    &settings.model,
-                    template_override.as_deref(),
-                    &settings.engine,
-                )?)
-            }
+            None => start_engine(&settings)?,
         };
         let model_description = engine.describe();
         tracing::info!(model = %model_description, "engine ready");
@@ -351,6 +345,23 @@ impl Application {
             task.abort();
         }
         result
+    }
+}
+
+/// The engine `[engine] backend` names: the local GGUF (with the chat
+/// template override in `prompts/`, if any) or the remote server.
+fn start_engine(settings: &Settings) -> Result<Arc<dyn Generator>, EngineError> {
+    match settings.engine.backend {
+        EngineBackend::Local => {
+            let override_path = settings.prompts_dir.join("chat_template.jinja");
+            let template_override = std::fs::read_to_string(&override_path).ok();
+            Ok(Arc::new(LocalEngine::start(
+                &settings.model,
+                template_override.as_deref(),
+                &settings.engine,
+            )?))
+        }
+        EngineBackend::OpenAi => Ok(Arc::new(RemoteEngine::start(&settings.engine)?)),
     }
 }
 

@@ -29,6 +29,9 @@ pub enum EngineError {
     /// A tensor operation failed.
     #[error("model computation failed: {0}")]
     Candle(#[from] candle_core::Error),
+    /// The remote engine's settings are incomplete or invalid.
+    #[error(transparent)]
+    RemoteSettings(#[from] super::RemoteSettingsError),
     /// Even the shortest prompt does not fit the prompt budget.
     #[error("the prompt is too long ({tokens} tokens, budget {budget})")]
     PromptTooLong {

@@ -1,5 +1,6 @@
 //! The engine: turns chat messages into a stream of text, using a local GGUF
-//! model through candle on its own thread.
+//! model through candle on its own thread, or a remote OpenAI-compatible
+//! server (`[engine] backend = "openai"`).
 //!
 //! The engine never sees a customer, a consent or a database row: it gets
 //! role/content pairs and sampling settings, and returns text deltas.
@@ -14,6 +15,7 @@ mod loaded;
 mod local;
 mod model;
 mod prompt_encoding;
+mod remote;
 mod requantize;
 mod sampling;
 mod scheduler;
@@ -28,10 +30,11 @@ pub use load::EngineLoad;
 /// Direct model access for the benchmark.
 pub use local::bench_access as local_bench;
 pub use local::LocalEngine;
+pub use remote::{RemoteEngine, RemoteSettingsError};
 pub use requantize::WeightFormat;
 pub use sampling::SamplingParams;
 pub use scripted::ScriptedEngine;
-pub use settings::EngineSettings;
+pub use settings::{EngineBackend, EngineSettings};
 
 use tokio::sync::mpsc;
 

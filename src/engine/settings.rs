@@ -1,15 +1,59 @@
-//! The `[engine]` settings table: tuning knobs of the local model.
+//! The `[engine]` settings table: which backend generates replies, the
+//! tuning knobs of the local model, and where the remote server is.
 
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU64, NonZeroUsize};
 
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{Implementation, WeightFormat};
 
-/// Tuning knobs of the local model.
+/// Where replies are generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineBackend {
+    /// The GGUF model at the top-level `model` path, on this machine.
+    #[default]
+    Local,
+    /// An OpenAI-compatible chat-completions server at `url` (llama.cpp's
+    /// `llama-server`, vLLM, TGI, Ollama).
+    #[serde(rename = "openai")]
+    OpenAi,
+}
+
+/// Tuning knobs of the local model, and the remote server's address.
+///
+/// Both backends use `max_new_tokens` (sent to a server as `max_tokens` and
+/// enforced by Candor too), `max_generation_secs`, `queue_capacity`,
+/// `temperature`, `top_p` and `seed`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineSettings {
+    /// `local` (default) or `openai`.
+    pub backend: EngineBackend,
+    /// Base URL of the OpenAI-compatible API, up to and including its
+    /// version, e.g. `http://127.0.0.1:8081/v1` (backend `openai`).
+    pub url: Option<String>,
+    /// Model name sent to the server (backend `openai`; required there).
+    pub model: Option<String>,
+    /// Bearer key for the server (`CANDOR_ENGINE_API_KEY`); never logged.
+    pub api_key: Option<SecretString>,
+    /// Seconds to open a connection to the server.
+    pub connect_timeout_secs: NonZeroU64,
+    /// Seconds from sending a request to the first token of the reply (the
+    /// server's own queue and prompt reading); then the reply fails.
+    pub first_token_timeout_secs: NonZeroU64,
+    /// Longest silence between two chunks of a streamed reply, in seconds;
+    /// then the reply fails.
+    pub idle_timeout_secs: NonZeroU64,
+    /// Requests sent to the server at once (match its parallel slots); more
+    /// wait in Candor's queue of `queue_capacity`.
+    pub max_in_flight: NonZeroUsize,
+    /// Lets the server keep a prompt's cache for the next turn
+    /// (llama-server's `cache_prompt`). Off by default: a kept cache holds
+    /// the conversation's text, personal data included, in the server's
+    /// memory, where Candor cannot erase it (docs: "Remote engine").
+    pub cache_prompt: bool,
     /// Cap on tokens generated for one reply.
     pub max_new_tokens: NonZeroUsize,
     /// Cap on prompt tokens; the oldest history is dropped beyond it.
@@ -52,6 +96,15 @@ pub struct EngineSettings {
 impl Default for EngineSettings {
     fn default() -> Self {
         Self {
+            backend: EngineBackend::default(),
+            url: None,
+            model: None,
+            api_key: None,
+            connect_timeout_secs: secs(5),
+            first_token_timeout_secs: secs(60),
+            idle_timeout_secs: secs(30),
+            max_in_flight: nz(4),
+            cache_prompt: false,
             max_new_tokens: nz(160),
             max_prompt_tokens: nz(1536),
             temperature: 0.3,
@@ -73,4 +126,8 @@ impl Default for EngineSettings {
 
 fn nz(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+fn secs(n: u64) -> NonZeroU64 {
+    NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN)
 }

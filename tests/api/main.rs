@@ -25,6 +25,7 @@ mod limits;
 mod load_bench;
 mod log_scan;
 mod ops;
+mod openai_stub;
 mod personalization;
 mod postgres_db;
 mod privacy;
@@ -32,6 +33,9 @@ mod promotions;
 mod real_model;
 #[cfg(feature = "tools")]
 mod red_team;
+mod remote_engine;
+#[cfg(feature = "tools")]
+mod remote_llama;
 mod resume;
 mod server_process;
 mod shutdown;
