@@ -167,6 +167,8 @@ impl ConversationService {
     /// Serving, draining or closing (see [`Lifecycle`]).
     pub fn lifecycle(&self) -> &Lifecycle {
         &self.lifecycle
+    }
+
     /// This instance's metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
