@@ -159,7 +159,7 @@ fn the_stored_reply_does_not_depend_on_the_deltas_and_holds_nothing_the_guard_ch
             case.reply
         );
         cut += usize::from(first.contains(CUT_MARK));
-        let (_, again) = stream(&book, case, &[first.clone()]);
+        let (_, again) = stream(&book, case, std::slice::from_ref(first));
         assert_eq!(
             &again, first,
             "the guard changes its own output of {:?}",
