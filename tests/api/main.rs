@@ -24,8 +24,8 @@ mod limits;
 #[cfg(feature = "tools")]
 mod load_bench;
 mod log_scan;
-mod ops;
 mod openai_stub;
+mod ops;
 mod personalization;
 mod postgres_db;
 mod privacy;

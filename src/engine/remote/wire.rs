@@ -114,9 +114,11 @@ mod tests {
 
     #[test]
     fn the_request_carries_the_caps_and_neutralised_contents() {
-        let mut engine = EngineSettings::default();
-        engine.url = Some("http://h/v1".into());
-        engine.model = Some("smol".into());
+        let engine = EngineSettings {
+            url: Some("http://h/v1".into()),
+            model: Some("smol".into()),
+            ..EngineSettings::default()
+        };
         let settings = ValidRemoteSettings::parse(&engine).expect("valid");
         let request = GenerationRequest {
             messages: vec![
