@@ -244,3 +244,19 @@ pub async fn create_agent(app: &TestApp, name: &str) -> (String, String) {
         body["token"].as_str().expect("token").into(),
     )
 }
+
+/// Opens the agent socket on `port` with `token` in the Authorization header.
+pub async fn agent_socket_at(port: u16, token: &str) -> Ws {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://127.0.0.1:{port}/v1/agent/ws")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("agent socket opens")
+        .0
+}

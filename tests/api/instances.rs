@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::helpers::{recv, recv_until, send, Ws, FRAME_TIMEOUT};
@@ -34,17 +33,7 @@ async fn post(
 
 /// The agent socket of `token` on `server`.
 async fn agent_socket(server: &ServerProcess, token: &str) -> Ws {
-    let mut request = format!("ws://127.0.0.1:{}/v1/agent/ws", server.port)
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "Authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    tokio_tungstenite::connect_async(request)
-        .await
-        .expect("agent socket opens")
-        .0
+    super::helpers::agent_socket_at(server.port, token).await
 }
 
 /// The next agent-feed event (pings skipped).

@@ -14,7 +14,6 @@ use candor::metrics::Readiness;
 use candor::startup::{Application, BuildOptions};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
@@ -103,16 +102,7 @@ async fn scrape_until(app: &TestApp, done: impl Fn(&Scrape) -> bool) -> Scrape {
 }
 
 async fn agent_socket(app: &TestApp, token: &str) -> Ws {
-    let url = format!("ws://127.0.0.1:{}/v1/agent/ws", app.port);
-    let mut request = url.into_client_request().expect("request");
-    request.headers_mut().insert(
-        "Authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    tokio_tungstenite::connect_async(request)
-        .await
-        .expect("agent socket opens")
-        .0
+    super::helpers::agent_socket_at(app.port, token).await
 }
 
 #[tokio::test]
