@@ -146,7 +146,10 @@ mod tests {
                 "url = \"127.0.0.1:8081\"\nmodel = \"m\"",
                 "http:// or https://",
             ),
-            ("url = \"http://bad host/v1\"\nmodel = \"m\"", "not a valid URL"),
+            (
+                "url = \"http://bad host/v1\"\nmodel = \"m\"",
+                "not a valid URL",
+            ),
             ("url = \"ftp://h/v1\"\nmodel = \"m\"", "http:// or https://"),
             ("url = \"http://u:p@h/v1\"\nmodel = \"m\"", "credentials"),
             (
