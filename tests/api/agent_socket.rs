@@ -216,16 +216,7 @@ async fn the_agent_socket_opens_with_a_single_use_ticket_or_the_header_never_a_u
     assert_eq!(refused_status(agent_ws_url(&app, "")).await, 401);
 
     // The header still works (clients that can set one).
-    let mut request = agent_ws_url(&app, "")
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "Authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    tokio_tungstenite::connect_async(request)
-        .await
-        .expect("the bearer header opens the socket");
+    super::helpers::agent_socket_at(app.port, &token).await;
 
     // Tickets are for agents, with their own token in the header.
     let (status, _) = agent_post(&app, &app.admin_token, "/v1/agent/ws-ticket").await;
