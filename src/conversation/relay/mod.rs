@@ -53,10 +53,12 @@ impl Relay {
         &self.origin
     }
 
-    /// Tells the other instances (nothing without a bus).
-    pub fn send(&self, event: WireEvent) {
+    /// Tells the other instances (nothing without a bus). The event is
+    /// built only when there is a bus, so a single box pays nothing per
+    /// delta.
+    pub fn send(&self, event: impl FnOnce() -> WireEvent) {
         if let Some(outbound) = &self.outbound {
-            let _ = outbound.send(event);
+            let _ = outbound.send(event());
         }
     }
 }
@@ -103,19 +105,19 @@ impl crate::conversation::ConversationService {
         event: crate::conversation::ConversationEvent,
     ) {
         self.relay
-            .send(WireEvent::from_conversation(conversation.as_str(), &event));
+            .send(|| WireEvent::from_conversation(conversation.as_str(), &event));
         self.hub.publish(conversation, event);
     }
 
     /// Announces an agent-feed event here and on the other instances.
     pub(in crate::conversation) fn publish_agent(&self, event: crate::handoff::AgentEvent) {
-        self.relay.send(WireEvent::from_agent(&event));
+        self.relay.send(|| WireEvent::from_agent(&event));
         self.agents.publish(event);
     }
 
     /// Drops the engine's cache of `cache_key` here and on the other instances.
     pub(in crate::conversation) fn forget_everywhere(&self, cache_key: &str) {
-        self.relay.send(WireEvent::Forget {
+        self.relay.send(|| WireEvent::Forget {
             cache_key: cache_key.to_owned(),
         });
         self.engine.forget(cache_key);
