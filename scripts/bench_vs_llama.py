@@ -15,6 +15,17 @@ Runs are capped (--max-secs, default 40) and followed by an idle pause
 (--idle-secs), because this kind of VM throttles to about one core after
 ~50 s of full load on both.
 
+`--same-length` makes both servers generate exactly --max-new-tokens per
+reply (Candor's `[engine] ignore_end_of_turn`, llama-server's `ignore_eos`),
+so aggregate tok/s compares like with like; without it each server stops
+at the model's end of turn (natural lengths; the table reports tokens per
+reply).
+
+Before the load runs, `--single-rounds K` (default 3) interleaves K runs of
+`candor bench` (one request: prefill of its ~435-token prompt, greedy
+decode of up to 128 tokens) and `llama-bench -t 2 -p 512 -n 128` (built
+beside llama-server) and reports medians side by side (0 skips them).
+
 `--candor-settings defaults` runs Candor with the settings a shop runs
 (`candor serve` defaults: 160 new tokens, sampling, `max_batch` 16, 64 MiB
 of caches), lifting only the per-visitor `[limits]` (every simulated
@@ -59,6 +70,10 @@ def parse_args():
     p.add_argument("--idle-secs", type=int, default=20, help="pause after every timed run")
     p.add_argument("--core-retries", type=int, default=30, help="core checks (10 s apart) before running anyway")
     p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument("--same-length", action="store_true",
+                   help="both servers generate exactly --max-new-tokens per reply (ignore end of turn)")
+    p.add_argument("--single-rounds", type=int, default=3,
+                   help="interleaved single-request rounds (candor bench vs llama-bench); 0 skips")
     p.add_argument("--candor-settings", choices=["bench", "defaults"], default="bench",
                    help="bench: 64 new tokens, greedy, one batch for all N; defaults: `candor serve` defaults")
     p.add_argument("--model", default="models/SmolLM2-135M-Instruct.Q4_1.gguf")
@@ -196,6 +211,8 @@ max_batch = {max(args.ns_max, 1)}
 # (the default, 64, keeps peak RSS under 400 MiB with 100 conversations).
 cache_budget_mib = 128
 """
+        if args.same_length:
+            text += "ignore_end_of_turn = true\n"
     text += """
 [limits]
 connections_per_ip = 10000
@@ -251,6 +268,8 @@ def load_run(args, target, n, extra, json_path=None, turns=3, cap=None):
         "-n", str(n), "--turns", str(turns), "--max-new-tokens", str(args.max_new_tokens),
         "--model", args.model,
     ] + extra
+    if args.same_length:
+        cmd.append("--ignore-eos")
     if cap:
         cmd += ["--max-secs", str(cap)]
     if json_path:
@@ -289,6 +308,68 @@ def timed_run(args, target, n, rnd, pids, results):
         with open(args.out / "results.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
     time.sleep(args.idle_secs)
+
+
+# --- single request --------------------------------------------------------------
+
+def candor_single(args):
+    """`candor bench` once (3 timed runs inside); returns (prefill, decode) medians."""
+    cmd = [str(ROOT / args.candor_bin), "bench", "--model", args.model, "--runs", "3"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        log(f"  {line}")
+        if line.startswith("median: prefill "):
+            words = line.split()
+            return float(words[2]), float(words[5])
+    return None, None
+
+
+def llama_single(llama_bench):
+    """`llama-bench -t 2 -p 512 -n 128 -r 3`; returns (pp512, tg128) tok/s."""
+    cmd = [llama_bench, "-m", str(ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"), "-t", "2",
+           "-p", "512", "-n", "128", "-r", "3", "-o", "json"]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    try:
+        rows = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        log(f"  llama-bench failed: {result.stderr.strip()[-300:]}")
+        return None, None
+    pp = next((r["avg_ts"] for r in rows if r.get("n_prompt") and not r.get("n_gen")), None)
+    tg = next((r["avg_ts"] for r in rows if r.get("n_gen") and not r.get("n_prompt")), None)
+    log(f"  llama-bench: pp512 {pp} tok/s, tg128 {tg} tok/s")
+    return pp, tg
+
+
+def single_requests(args, llama_bench):
+    """Interleaved rounds on free cores; returns the markdown table."""
+    runs = {"candor": [], "llama": []}
+    for rnd in range(1, args.single_rounds + 1):
+        order = TARGETS if rnd % 2 else TARGETS[::-1]
+        for target in order:
+            ok, cpu, tries = core_check(args.core_retries)
+            log(f"single request round {rnd} {target}: cores {'free' if ok else 'NOT free'} {cpu}")
+            pair = candor_single(args) if target == "candor" else llama_single(llama_bench)
+            runs[target].append(pair + (ok,))
+            time.sleep(args.idle_secs)
+
+    def median_of(target, i):
+        values = [r[i] for r in runs[target] if r[i] is not None]
+        return statistics.median(values) if values else None
+
+    c_pp, c_tg = median_of("candor", 0), median_of("candor", 1)
+    l_pp, l_tg = median_of("llama", 0), median_of("llama", 1)
+    free = sum(r[2] for r in runs["candor"] + runs["llama"])
+    total = len(runs["candor"]) + len(runs["llama"])
+    return "\n".join([
+        f"Single request, {args.single_rounds} interleaved round(s), cores free before {free}/{total} runs "
+        "(Candor: `candor bench`, median of 3 runs each, ~435-token prompt, greedy decode of up to 128 tokens; "
+        "llama.cpp: `llama-bench -t 2 -p 512 -n 128 -r 3`, mean of 3 each); medians over rounds:",
+        "",
+        "| | Candor tok/s | llama.cpp tok/s | Candor/llama |",
+        "|---|---:|---:|---:|",
+        f"| prefill (Candor prompt / pp512) | {fmt(c_pp, 1)} | {fmt(l_pp, 1)} | {ratio(c_pp, l_pp)} |",
+        f"| decode (Candor up to 128 / tg128) | {fmt(c_tg, 1)} | {fmt(l_tg, 1)} | {ratio(c_tg, l_tg)} |",
+    ])
 
 
 # --- table --------------------------------------------------------------------
@@ -391,15 +472,31 @@ def main():
         sys.exit(f"{args.candor_bin} is missing: run `cargo build --release` first")
     if not (ROOT / args.model).exists():
         sys.exit(f"{args.model} is missing: run `make model`")
-    llama_bin = args.llama_bin or subprocess.run(
-        [str(ROOT / "scripts/llama_server.sh")], check=True, stdout=subprocess.PIPE, text=True
-    ).stdout.strip().splitlines()[-1]
+    if args.same_length and args.candor_settings != "bench":
+        sys.exit("--same-length needs --candor-settings bench (a shop never ignores the end of turn)")
+    args.isa_line = ""
+    if args.llama_bin:
+        llama_bin = args.llama_bin
+    else:
+        built = subprocess.run(
+            [str(ROOT / "scripts/llama_server.sh")], check=True, capture_output=True, text=True
+        )
+        llama_bin = built.stdout.strip().splitlines()[-1]
+        args.isa_line = next(
+            (l.split(": ", 1)[1] for l in built.stderr.splitlines() if "ISA flags" in l), ""
+        )
     stamp = time.strftime("%Y%m%d-%H%M%S")
     args.out = Path(args.out or ROOT / "target" / "bench-vs-llama" / stamp)
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="candor-bench-"))
     log(f"results and logs in {args.out}")
 
+    llama_bench = str(Path(llama_bin).parent / "llama-bench")
+    single = ""
+    if args.single_rounds > 0:
+        single = single_requests(args, llama_bench)
+        log(single)
+    args.single_table = single
     llama_version = subprocess.run([llama_bin, "--version"], capture_output=True, text=True)
     llama_version = (llama_version.stdout + llama_version.stderr).strip().replace("\n", "; ")
     results, llama_cmd, stopped_by = [], "", None
@@ -449,13 +546,17 @@ def write_report(args, results, ns, llama_version, llama_cmd, note=None):
         + (f"default weights setting, max_new_tokens={args.max_new_tokens}, greedy, repeat_penalty 1.0, SQLite"
            if args.candor_settings == "bench"
            else "`candor serve` defaults (only [limits] lifted), SQLite"),
-        f"llama-server: {llama_version}; llama-cpp-python 0.3.36 vendored llama.cpp, Release, GGML_NATIVE=ON; "
+        f"llama-server: {llama_version}; llama-cpp-python 0.3.36 vendored llama.cpp, Release, "
+        f"{args.isa_line or 'ISA flags: see scripts/llama_server.sh'}; "
         f"flags {llama_cmd.replace(str(ROOT) + '/', '')} (N varies, -c = N x {args.ctx_per_conversation})",
         f"Runs: {args.rounds} round(s) per N, interleaved, capped at {args.max_secs or 'no'} s, "
         f"{args.idle_secs} s idle after each; medians over rounds. Ratios are Candor/llama: "
         "tok/s > 1 means Candor is faster; TTFT and reply > 1 mean Candor is slower.",
+        ("Lengths: SAME (both servers generate exactly max_new_tokens per reply, end of turn ignored)"
+         if args.same_length else "Lengths: natural (each server stops at the model's end of turn or the cap)"),
         *([note] if note else []),
         "",
+        *([args.single_table, ""] if getattr(args, "single_table", "") else []),
         table(results, ns),
         "",
         detail(results, ns),

@@ -21,6 +21,8 @@ pub(crate) struct LlamaEndpoint {
     pub system_prompt: String,
     /// `max_tokens` of each request.
     pub max_tokens: usize,
+    /// Generate `max_tokens` past the end of turn (`ignore_eos`).
+    pub ignore_eos: bool,
 }
 
 /// The history of one conversation.
@@ -45,6 +47,7 @@ impl LlamaSession {
             "stream_options": {"include_usage": true},
             "max_tokens": self.endpoint.max_tokens,
             "temperature": 0.0,
+            "ignore_eos": self.endpoint.ignore_eos,
         });
         let mut clock = TurnClock::start();
         let request = self.endpoint.client.post(&self.endpoint.url).json(&body);

@@ -35,6 +35,11 @@ pub struct LoadArgs {
     /// (`[engine] max_new_tokens`); set both to the same value.
     #[arg(long, default_value_t = 64)]
     pub max_new_tokens: usize,
+    /// Ask llama-server to generate `--max-new-tokens` past the end of turn
+    /// (`ignore_eos`), so replies have the same length as a Candor started
+    /// with `[engine] ignore_end_of_turn = true` (benchmarks only).
+    #[arg(long)]
+    pub ignore_eos: bool,
     /// Seconds one reply may take before the turn counts as an error.
     #[arg(long, default_value_t = 300)]
     pub turn_timeout_secs: u64,
@@ -90,6 +95,7 @@ pub async fn run_cli(args: &LoadArgs) -> Result<LoadSummary, LoadError> {
         conversations: args.conversations,
         turns: usize::from(args.turns),
         max_new_tokens: args.max_new_tokens,
+        ignore_eos: args.ignore_eos,
         turn_timeout: Duration::from_secs(args.turn_timeout_secs.max(1)),
         time_cap: args.max_secs.map(Duration::from_secs),
         counter: Some(TokenCounter::from_gguf(&args.model)?),

@@ -55,6 +55,10 @@ pub struct LoadPlan {
     /// `max_tokens` sent to llama-server (Candor's cap is its own
     /// `[engine] max_new_tokens` setting).
     pub max_new_tokens: usize,
+    /// Asks llama-server to generate `max_new_tokens` whatever the model
+    /// says (`ignore_eos`), for same-length comparisons; Candor's
+    /// counterpart is its `[engine] ignore_end_of_turn` setting.
+    pub ignore_eos: bool,
     /// Longest wait for one complete reply; a slower turn fails.
     pub turn_timeout: Duration,
     /// Optional cap on the run: no turn starts after it, and turns still
@@ -136,6 +140,7 @@ async fn conversation(
                 url: format!("{}/v1/chat/completions", url.trim_end_matches('/')),
                 system_prompt: system_prompt.clone(),
                 max_tokens: plan.max_new_tokens,
+                ignore_eos: plan.ignore_eos,
             }))
         }
     };

@@ -75,6 +75,7 @@ impl LocalEngine {
             prompt_budget: settings.max_prompt_tokens.get(),
             cache_budget_bytes: settings.cache_budget_mib.saturating_mul(1024 * 1024),
             cache_idle: std::time::Duration::from_secs(settings.cache_idle_secs),
+            ignore_end_of_turn: settings.ignore_end_of_turn,
         };
         std::thread::Builder::new()
             .name("candor-engine".into())
@@ -94,7 +95,11 @@ fn serve(model: &mut LoadedModel, inbox: Inbox, settings: &SchedulerSettings) {
         Backend::Own(llama) => {
             let vocabulary = Vocabulary {
                 tokenization: &model.tokenization,
-                stop_tokens: &model.stop_tokens,
+                stop_tokens: if settings.ignore_end_of_turn {
+                    &[]
+                } else {
+                    &model.stop_tokens
+                },
             };
             scheduler::run(llama, &vocabulary, inbox, settings);
         }

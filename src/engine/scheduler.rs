@@ -55,6 +55,8 @@ pub(crate) struct SchedulerSettings {
     pub(crate) cache_budget_bytes: usize,
     /// Idle time after which a conversation's cache is dropped.
     pub(crate) cache_idle: Duration,
+    /// Generate up to each reply's cap whatever the model says (benchmarks).
+    pub(crate) ignore_end_of_turn: bool,
 }
 
 /// System prompts shorter than this are not worth sharing.

@@ -91,6 +91,12 @@ pub struct EngineSettings {
     /// single-sequence model, for comparison). Other architectures always
     /// use `upstream`.
     pub implementation: Implementation,
+    /// Benchmarks only: keep generating past the end-of-turn token up to
+    /// `max_new_tokens`, so that replies of Candor and a peer server have the
+    /// same length and tokens/s compare like with like (llama-server's
+    /// `ignore_eos`). A shop never wants this: replies run on into text the
+    /// model was not asked for.
+    pub ignore_end_of_turn: bool,
 }
 
 impl Default for EngineSettings {
@@ -120,6 +126,7 @@ impl Default for EngineSettings {
             cache_budget_mib: 64,
             cache_idle_secs: 1800,
             implementation: Implementation::default(),
+            ignore_end_of_turn: false,
         }
     }
 }

@@ -288,3 +288,28 @@ async fn an_erasure_while_a_request_waits_in_the_queue_leaves_nothing_in_the_cac
     let (reply, _) = collect(waiting).await;
     assert_nothing_kept(&engine, "queued", first_turn, &reply).await;
 }
+
+/// The benchmarks' same-length mode: with `ignore_end_of_turn` a reply the
+/// model would end after a few words runs on to the cap, and without it the
+/// same request stops early (so the setting is what makes the difference).
+#[tokio::test]
+async fn ignoring_the_end_of_turn_generates_up_to_the_cap() {
+    let cap = 48;
+    let question = chat(SYSTEM, &["Reply with the single word: yes"]);
+    let capped = |messages| GenerationRequest {
+        messages,
+        sampling: greedy(cap),
+        cache_key: None,
+    };
+    let normal = engine(|_| {});
+    let (_, stopped) = collect(normal.submit(capped(question.clone())).expect("submit")).await;
+    drop(normal);
+    let same_length = engine(|s| s.ignore_end_of_turn = true);
+    let (_, forced) = collect(same_length.submit(capped(question)).expect("submit")).await;
+    eprintln!("normal {stopped:?}\nignoring the end of turn {forced:?}");
+    assert!(
+        stopped.generated_tokens < cap,
+        "the model ends this reply early"
+    );
+    assert_eq!(forced.generated_tokens, cap);
+}

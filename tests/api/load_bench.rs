@@ -26,6 +26,7 @@ fn plan(target: LoadTarget, counter: Option<TokenCounter>) -> LoadPlan {
         conversations: 2,
         turns: 3,
         max_new_tokens: 64,
+        ignore_eos: false,
         turn_timeout: Duration::from_secs(30),
         time_cap: None,
         counter,
