@@ -6,7 +6,7 @@ use std::num::{NonZeroU64, NonZeroUsize};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Implementation, WeightFormat};
+use super::{DecodeKernel, Implementation, WeightFormat};
 
 /// Where replies are generated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -91,6 +91,9 @@ pub struct EngineSettings {
     /// single-sequence model, for comparison). Other architectures always
     /// use `upstream`.
     pub implementation: Implementation,
+    /// Who multiplies the weights one token at a time (decode): `own`
+    /// (Candor's kernels for Q4_0/Q4_1/Q8_0 weights) or `candle`.
+    pub decode_kernel: DecodeKernel,
 }
 
 impl Default for EngineSettings {
@@ -120,6 +123,7 @@ impl Default for EngineSettings {
             cache_budget_mib: 64,
             cache_idle_secs: 1800,
             implementation: Implementation::default(),
+            decode_kernel: DecodeKernel::default(),
         }
     }
 }
