@@ -120,7 +120,8 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
         BenchDecodeKernel::Own => DecodeKernel::Own,
         BenchDecodeKernel::Candle => DecodeKernel::Candle,
     };
-    let mut model = LoadedModelHandle::load_with_kernel(&args.model, format, implementation, kernel)?;
+    let mut model =
+        LoadedModelHandle::load_with_kernel(&args.model, format, implementation, kernel)?;
     let load_secs = started.elapsed().as_secs_f64();
     let request = GenerationRequest {
         messages: workload(),

@@ -13,8 +13,8 @@ use super::prompt_encoding::encode_chat;
 use super::sampling::Sampler;
 use super::stream_decoder::StreamDecoder;
 use super::tokenizer::ModelTokenizer;
-use super::{EngineError, EngineEvent, FinishReason, GenerationRequest, GenerationStats};
 use super::{DecodeKernel, Implementation, WeightFormat};
+use super::{EngineError, EngineEvent, FinishReason, GenerationRequest, GenerationStats};
 
 /// Prompt tokens per forward pass when one request runs alone (the
 /// scheduler has its own, smaller slice so others' tokens keep flowing).

@@ -50,11 +50,7 @@ fn dot_nibbles(format: BlockFormat, weights: &[u8], act: ActivationRow<'_>) -> f
         let weights = _mm256_set_m128i(hi, lo);
         let pairs = _mm256_maddubs_epi16(weights, load_activations(q8));
         let products = _mm256_madd_epi16(pairs, ones);
-        acc = _mm256_fmadd_ps(
-            _mm256_set1_ps(d * scale),
-            _mm256_cvtepi32_ps(products),
-            acc,
-        );
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scale), _mm256_cvtepi32_ps(products), acc);
         offsets += offset * sum;
     }
     horizontal_sum(acc) + offsets
@@ -78,11 +74,7 @@ fn dot_q8_0(weights: &[u8], act: ActivationRow<'_>) -> f32 {
         let a = load_activations(q8);
         let pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
         let products = _mm256_madd_epi16(pairs, ones);
-        acc = _mm256_fmadd_ps(
-            _mm256_set1_ps(d * scale),
-            _mm256_cvtepi32_ps(products),
-            acc,
-        );
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scale), _mm256_cvtepi32_ps(products), acc);
     }
     horizontal_sum(acc)
 }

@@ -48,7 +48,7 @@ pub(crate) fn product_with(
     n: usize,
 ) -> candle_core::Result<Vec<f32>> {
     let row_bytes = matrix.row_bytes();
-    if matrix.cols % BLOCK != 0
+    if !matrix.cols.is_multiple_of(BLOCK)
         || matrix.bytes.len() != matrix.rows * row_bytes
         || input.len() != n * matrix.cols
     {

@@ -77,8 +77,7 @@ fn magnitude(format: BlockFormat, row: &[u8], acts: &QuantizedRows, r: usize) ->
             BlockFormat::Q8_0 => (f16_at(block, 0) * act.scales[b]).abs() * 127.0 * abs_q8,
             _ => {
                 let (d, offset, _) = nibble_block(format, block);
-                (d * act.scales[b]).abs() * 15.0 * abs_q8
-                    + (offset * act.scales[b]).abs() * abs_q8
+                (d * act.scales[b]).abs() * 15.0 * abs_q8 + (offset * act.scales[b]).abs() * abs_q8
             }
         };
     }
@@ -128,8 +127,8 @@ fn the_scalar_kernel_matches_candles_dequantized_f32_product() {
         let (rows, cols, n) = (48, 576, 2);
         let bytes = random_blocks(&mut rng, format, rows, cols);
         let input = random_input(&mut rng, n, cols);
-        let storage = QStorage::from_data(Cow::Borrowed(&bytes), &Device::Cpu, dtype)
-            .expect("storage");
+        let storage =
+            QStorage::from_data(Cow::Borrowed(&bytes), &Device::Cpu, dtype).expect("storage");
         let weights = QTensor::new(storage, (rows, cols))
             .expect("tensor")
             .dequantize(&Device::Cpu)

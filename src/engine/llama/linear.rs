@@ -46,7 +46,7 @@ impl Linear {
     ) -> candle_core::Result<Self> {
         let (out, input) = weight.shape().dims2()?;
         let own = match kernel {
-            DecodeKernel::Own if input % 32 == 0 && weight.device().is_cpu() => {
+            DecodeKernel::Own if input.is_multiple_of(32) && weight.device().is_cpu() => {
                 BlockFormat::of(weight.dtype())
             }
             _ => None,
