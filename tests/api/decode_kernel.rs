@@ -52,7 +52,11 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 /// vocabulary projection). `F32` multiplies the same weights without any
 /// quantization; Q4_1 as stored differs from it only by the 8-bit
 /// quantization of the activations, Q8_0 by that and the weights'
-/// re-quantization. XXX-MEASURE
+/// re-quantization. Measured 2026-12-01 on three bench prompts, max |logit
+/// difference| over the vocabulary: own kernel on Q4_1 0.41-0.48, own
+/// kernel on Q8_0 0.57-0.66, candle's kernel on Q8_0 (the previous path)
+/// 0.57-0.64. The bound of 1.0 sits above all of them; a broken kernel
+/// moves logits by whole units or more.
 #[test]
 fn a_decode_step_through_the_own_kernel_agrees_with_the_f32_reference() {
     let mut reference = load(WeightFormat::F32, DecodeKernel::Own);
@@ -79,7 +83,7 @@ fn a_decode_step_through_the_own_kernel_agrees_with_the_f32_reference() {
             "{}: max |logit - f32| own Q4_1 {d_q4}, own Q8_0 {d_q8}, candle Q8_0 {d_old}",
             script.topic
         );
-        assert!(d_q4 < 0.5, "own Q4_1 kernel off by {d_q4}");
+        assert!(d_q4 < 1.0, "own Q4_1 kernel off by {d_q4}");
         assert!(d_q8 < 1.0, "own Q8_0 kernel off by {d_q8}");
         assert_eq!(argmax(&q4), argmax(&expected), "{}", script.topic);
         assert_eq!(argmax(&q8), argmax(&expected), "{}", script.topic);
@@ -124,7 +128,15 @@ fn parting(tokenizer: &ModelTokenizer, a: &str, b: &str) -> Option<(Vec<u32>, u3
 /// the exact model (the same GGUF weights in f32, no quantization at all)
 /// nearly ties between the two tokens chosen: their f32 logits must lie
 /// within 0.5 of each other (the 8-bit activations move logits by up to
-/// ~0.5, see the test above). Measured 2026-12-01: XXX-MEASURE
+/// ~0.5, see the test above). Measured 2026-12-01 (where each parts from
+/// candle's Q8_0 reply, and the f32 gap there): own Q8_0 gives the same
+/// reply on "green tea" and "chocolate", parts on "coffee" after 4 tokens
+/// (" the"/" any", 0.002) and "gift" after 30 (" needs"/" or", 0.121); own
+/// Q4_1 parts on all four: after 33 (" healthy"/" hydrated", 0.073), 4
+/// (0.002), 30 (0.121) and 34 (","/" or", 0.100) tokens. A likely cause for
+/// Q8_0 (not isolated): the own kernel keeps f32 activation scales where
+/// candle rounds them to f16, so a value near a rounding boundary lands on
+/// the other 8-bit step; at a near tie that flips the token.
 #[test]
 fn greedy_replies_to_bench_prompts_part_from_the_previous_path_only_at_near_ties() {
     let path = model_path();
