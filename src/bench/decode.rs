@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use crate::engine::local_bench::LoadedModelHandle;
 use crate::engine::{
-    ChatMessage, EngineError, GenerationRequest, Implementation, SamplingParams, WeightFormat,
+    ChatMessage, DecodeKernel, EngineError, GenerationRequest, Implementation, SamplingParams,
+    WeightFormat,
 };
 
 /// Options of `candor bench`.
@@ -28,6 +29,10 @@ pub struct BenchArgs {
     /// Forward pass: Candor's own (llama family) or candle-transformers'.
     #[arg(long, value_enum, default_value = "own")]
     pub implementation: BenchImplementation,
+    /// Decode kernel: Candor's own (Q4_0/Q4_1/Q8_0 weights) or candle's
+    /// (the server's default).
+    #[arg(long, value_enum, default_value = "candle")]
+    pub decode_kernel: BenchDecodeKernel,
     /// Print the workload's messages as JSON (for running the same prompt
     /// elsewhere, e.g. llama-server) and exit.
     #[arg(long)]
@@ -41,6 +46,15 @@ pub enum BenchImplementation {
     Own,
     /// candle-transformers' model.
     Upstream,
+}
+
+/// `--decode-kernel` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BenchDecodeKernel {
+    /// Candor's own quantized kernels.
+    Own,
+    /// candle's quantized matrix product.
+    Candle,
 }
 
 /// `--weights` values.
@@ -103,7 +117,12 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
         BenchImplementation::Own => Implementation::Own,
         BenchImplementation::Upstream => Implementation::Upstream,
     };
-    let mut model = LoadedModelHandle::load_with(&args.model, format, implementation)?;
+    let kernel = match args.decode_kernel {
+        BenchDecodeKernel::Own => DecodeKernel::Own,
+        BenchDecodeKernel::Candle => DecodeKernel::Candle,
+    };
+    let mut model =
+        LoadedModelHandle::load_with_kernel(&args.model, format, implementation, kernel)?;
     let load_secs = started.elapsed().as_secs_f64();
     let request = GenerationRequest {
         messages: workload(),

@@ -13,8 +13,8 @@ use super::prompt_encoding::encode_chat;
 use super::sampling::Sampler;
 use super::stream_decoder::StreamDecoder;
 use super::tokenizer::ModelTokenizer;
+use super::{DecodeKernel, Implementation, WeightFormat};
 use super::{EngineError, EngineEvent, FinishReason, GenerationRequest, GenerationStats};
-use super::{Implementation, WeightFormat};
 
 /// Prompt tokens per forward pass when one request runs alone (the
 /// scheduler has its own, smaller slice so others' tokens keep flowing).
@@ -118,6 +118,7 @@ impl LoadedModel {
         template_override: Option<&str>,
         format: WeightFormat,
         implementation: Implementation,
+        kernel: DecodeKernel,
     ) -> Result<Self, EngineError> {
         let mut file = std::fs::File::open(path).map_err(|source| EngineError::Open {
             path: path.to_owned(),
@@ -154,6 +155,7 @@ impl LoadedModel {
                     .ok()
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(DENSE_FROM_ROWS),
+                kernel,
             )?)
         } else {
             let converted = super::requantize::converted(&content, &mut file, format)?;
@@ -170,8 +172,12 @@ impl LoadedModel {
             Backend::Own(_) => "batched",
             Backend::Upstream(_) => "one request at a time",
         };
+        let kernel_name = match (&backend, kernel) {
+            (Backend::Own(_), DecodeKernel::Own) => "own decode kernel",
+            _ => "candle decode kernel",
+        };
         let description = format!(
-            "{name} ({arch}, {format:?} weights, {}, {runner})",
+            "{name} ({arch}, {format:?} weights, {kernel_name}, {}, {runner})",
             device_name(&device)
         );
         Ok(Self {

@@ -56,6 +56,7 @@ impl LocalEngine {
             template_override,
             settings.weights,
             settings.implementation,
+            settings.decode_kernel,
         )?;
         if let Some(tap) = tap {
             model.tap_prompts(tap);
@@ -165,7 +166,7 @@ impl Generator for LocalEngine {
 /// compare implementations (no thread, no queue).
 pub mod bench_access {
     use super::*;
-    use crate::engine::{GenerationStats, Implementation, WeightFormat};
+    use crate::engine::{DecodeKernel, GenerationStats, Implementation, WeightFormat};
 
     /// A model loaded on the caller's thread.
     pub struct LoadedModelHandle(LoadedModel);
@@ -182,7 +183,18 @@ pub mod bench_access {
             format: WeightFormat,
             implementation: Implementation,
         ) -> Result<Self, EngineError> {
-            LoadedModel::load(path, None, format, implementation).map(Self)
+            Self::load_with_kernel(path, format, implementation, DecodeKernel::default())
+        }
+
+        /// Loads the GGUF at `path`, choosing the forward pass and the
+        /// decode kernel.
+        pub fn load_with_kernel(
+            path: &Path,
+            format: WeightFormat,
+            implementation: Implementation,
+            kernel: DecodeKernel,
+        ) -> Result<Self, EngineError> {
+            LoadedModel::load(path, None, format, implementation, kernel).map(Self)
         }
 
         /// Model name, architecture and device.
@@ -196,6 +208,18 @@ pub mod bench_access {
             request: &GenerationRequest,
         ) -> Result<GenerationStats, EngineError> {
             self.0.generate(request, usize::MAX, |_| true)
+        }
+
+        /// Runs one request to completion and returns its text.
+        pub fn reply(&mut self, request: &GenerationRequest) -> Result<String, EngineError> {
+            let mut text = String::new();
+            self.0.generate(request, usize::MAX, |event| {
+                if let crate::engine::EngineEvent::Delta(delta) = event {
+                    text.push_str(&delta);
+                }
+                true
+            })?;
+            Ok(text)
         }
 
         /// Tokens of a rendered chat.

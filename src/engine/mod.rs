@@ -8,6 +8,7 @@
 mod cache_store;
 pub mod chat_template;
 mod error;
+mod kernels;
 mod kv_cache;
 mod llama;
 mod load;
@@ -26,6 +27,7 @@ pub mod tokenizer;
 
 pub use chat_template::ChatMessage;
 pub use error::EngineError;
+pub use kernels::DecodeKernel;
 pub use load::EngineLoad;
 /// Direct model access for the benchmark.
 pub use local::bench_access as local_bench;

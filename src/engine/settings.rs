@@ -6,7 +6,7 @@ use std::num::{NonZeroU64, NonZeroUsize};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Implementation, WeightFormat};
+use super::{DecodeKernel, Implementation, WeightFormat};
 
 /// Where replies are generated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -97,6 +97,9 @@ pub struct EngineSettings {
     /// `ignore_eos`). A shop never wants this: replies run on into text the
     /// model was not asked for.
     pub ignore_end_of_turn: bool,
+    /// Who multiplies the weights one token at a time (decode): `own`
+    /// (Candor's kernels for Q4_0/Q4_1/Q8_0 weights) or `candle`.
+    pub decode_kernel: DecodeKernel,
 }
 
 impl Default for EngineSettings {
@@ -127,6 +130,7 @@ impl Default for EngineSettings {
             cache_idle_secs: 1800,
             implementation: Implementation::default(),
             ignore_end_of_turn: false,
+            decode_kernel: DecodeKernel::default(),
         }
     }
 }

@@ -289,27 +289,43 @@ async fn an_erasure_while_a_request_waits_in_the_queue_leaves_nothing_in_the_cac
     assert_nothing_kept(&engine, "queued", first_turn, &reply).await;
 }
 
-/// The benchmarks' same-length mode: with `ignore_end_of_turn` a reply the
-/// model would end after a few words runs on to the cap, and without it the
-/// same request stops early (so the setting is what makes the difference).
+/// The benchmarks' same-length mode: with `ignore_end_of_turn` a reply runs
+/// past the point where the model ends it, up to the cap; without it the
+/// same request stops there (so the setting is what makes the difference).
 #[tokio::test]
 async fn ignoring_the_end_of_turn_generates_up_to_the_cap() {
-    let cap = 48;
-    let question = chat(SYSTEM, &["Reply with the single word: yes"]);
-    let capped = |messages| GenerationRequest {
+    let question = chat(SYSTEM, &["How long does shipping take?"]);
+    // A shop's sampling (seeded, so both runs draw the same tokens up to
+    // the end of turn): greedy without a repeat penalty can loop forever.
+    let capped = |messages, cap| GenerationRequest {
         messages,
-        sampling: greedy(cap),
+        sampling: SamplingParams {
+            temperature: 0.3,
+            top_p: 0.9,
+            repeat_penalty: 1.1,
+            repeat_last_n: 64,
+            seed: 7,
+            ..greedy(cap)
+        },
         cache_key: None,
     };
     let normal = engine(|_| {});
-    let (_, stopped) = collect(normal.submit(capped(question.clone())).expect("submit")).await;
+    let (_, stopped) = collect(
+        normal
+            .submit(capped(question.clone(), 256))
+            .expect("submit"),
+    )
+    .await;
     drop(normal);
-    let same_length = engine(|s| s.ignore_end_of_turn = true);
-    let (_, forced) = collect(same_length.submit(capped(question)).expect("submit")).await;
-    eprintln!("normal {stopped:?}\nignoring the end of turn {forced:?}");
-    assert!(
-        stopped.generated_tokens < cap,
-        "the model ends this reply early"
+    assert_eq!(
+        stopped.finish,
+        candor::engine::FinishReason::Stop,
+        "the model ends this reply by itself: {stopped:?}"
     );
+    let cap = stopped.generated_tokens + 8;
+    let same_length = engine(|s| s.ignore_end_of_turn = true);
+    let (_, forced) = collect(same_length.submit(capped(question, cap)).expect("submit")).await;
+    eprintln!("normal {stopped:?}\nignoring the end of turn {forced:?}");
     assert_eq!(forced.generated_tokens, cap);
+    assert_eq!(forced.finish, candor::engine::FinishReason::Length);
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod chat_socket;
 mod crash_safety;
+mod decode_kernel;
 mod deploy;
 mod engine_batching;
 #[cfg(feature = "tools")]

@@ -11,7 +11,7 @@ use super::hyper::Hyper;
 use super::rope::Rope;
 use super::weights::Weights;
 use crate::engine::kv_cache::SequenceCache;
-use crate::engine::{EngineError, WeightFormat};
+use crate::engine::{DecodeKernel, EngineError, WeightFormat};
 
 /// One conversation's part of a forward pass: its new tokens, appended to
 /// its cache at the positions after what the cache holds.
@@ -38,9 +38,10 @@ impl LlamaModel {
         arch: &str,
         format: WeightFormat,
         dense_from_rows: usize,
+        kernel: DecodeKernel,
     ) -> Result<Self, EngineError> {
         let hyper = Hyper::from_gguf(content, arch)?;
-        let weights = Weights::load(content, reader, &hyper, format, dense_from_rows)?;
+        let weights = Weights::load(content, reader, &hyper, format, dense_from_rows, kernel)?;
         let rope = Rope::new(hyper.rope_dim, hyper.rope_base);
         Ok(Self {
             hyper,

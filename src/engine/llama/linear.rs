@@ -1,7 +1,10 @@
 //! A weight matrix and its product with a batch of rows.
 //!
-//! Weights stay quantized in memory. Few rows (decode) use candle's
-//! quantized kernels, which read the small weights once; many rows
+//! Weights stay quantized in memory. Few rows (decode) use Candor's own
+//! kernels for Q4_0, Q4_1 and Q8_0 weights ([`crate::engine::kernels`]:
+//! the weights read as stored, one meeting of the worker threads per
+//! product) and candle's quantized kernels for other formats (or for all,
+//! with [`DecodeKernel::Candle`]); many rows
 //! (a prompt) can instead use the weights expanded to f32 for the duration
 //! of one product, where the dense matrix-multiply kernel is several times
 //! faster than the quantized one and the expansion is paid once for all
@@ -12,23 +15,51 @@ use std::sync::Arc;
 use candle_core::quantized::{QMatMul, QStorage, QTensor};
 use candle_core::{Device, Module, Tensor};
 
+use crate::engine::kernels::{self, BlockFormat, DecodeKernel, QuantMatrix};
+
+/// How products with few rows are computed.
+enum FewRows {
+    /// Candor's kernel for this block format, on the weight's own bytes.
+    Own(BlockFormat),
+    /// candle's quantized product.
+    Candle(QMatMul),
+}
+
 /// One weight matrix of shape `[out, in]`.
 pub(crate) struct Linear {
-    quantized: QMatMul,
+    few_rows: FewRows,
     weight: Arc<QTensor>,
     out: usize,
+    input: usize,
     dense_from_rows: usize,
 }
 
 impl Linear {
     /// `dense_from_rows`: from this many rows on, products go through the
     /// dense f32 path (`usize::MAX` never).
-    pub(crate) fn new(weight: Arc<QTensor>, dense_from_rows: usize) -> candle_core::Result<Self> {
-        let (out, _) = weight.shape().dims2()?;
+    /// `kernel`: who multiplies few rows (the own kernels only for the
+    /// formats they support, with inputs a whole number of blocks wide).
+    pub(crate) fn new(
+        weight: Arc<QTensor>,
+        dense_from_rows: usize,
+        kernel: DecodeKernel,
+    ) -> candle_core::Result<Self> {
+        let (out, input) = weight.shape().dims2()?;
+        let own = match kernel {
+            DecodeKernel::Own if input.is_multiple_of(32) && weight.device().is_cpu() => {
+                BlockFormat::of(weight.dtype())
+            }
+            _ => None,
+        };
+        let few_rows = match own {
+            Some(format) => FewRows::Own(format),
+            None => FewRows::Candle(QMatMul::from_arc(weight.clone())?),
+        };
         Ok(Self {
-            quantized: QMatMul::from_arc(weight.clone())?,
+            few_rows,
             weight,
             out,
+            input,
             dense_from_rows,
         })
     }
@@ -45,7 +76,21 @@ impl Linear {
             let dense = self.weight.dequantize(&Device::Cpu)?;
             rows.matmul(&dense.t()?)
         } else {
-            self.quantized.forward(rows)
+            match &self.few_rows {
+                FewRows::Candle(quantized) => quantized.forward(rows),
+                FewRows::Own(format) => {
+                    let bytes = self.weight.data()?;
+                    let matrix = QuantMatrix {
+                        format: *format,
+                        bytes: &bytes,
+                        rows: self.out,
+                        cols: self.input,
+                    };
+                    let input = rows.flatten_all()?.to_vec1::<f32>()?;
+                    let out = kernels::product(&matrix, &input, n)?;
+                    Tensor::from_vec(out, (n, self.out), &Device::Cpu)
+                }
+            }
         }
     }
 }
@@ -63,13 +108,14 @@ impl Stack {
     pub(crate) fn new(
         parts: Vec<Arc<QTensor>>,
         dense_from_rows: usize,
+        kernel: DecodeKernel,
     ) -> candle_core::Result<Self> {
         let widths = parts
             .iter()
             .map(|p| p.shape().dims2().map(|(out, _)| out))
             .collect::<candle_core::Result<Vec<_>>>()?;
         let merged = match merge_rows(&parts)? {
-            Some(tensor) => Some(Linear::new(Arc::new(tensor), dense_from_rows)?),
+            Some(tensor) => Some(Linear::new(Arc::new(tensor), dense_from_rows, kernel)?),
             None => None,
         };
         let separate = if merged.is_some() {
@@ -77,7 +123,7 @@ impl Stack {
         } else {
             parts
                 .into_iter()
-                .map(|p| Linear::new(p, dense_from_rows))
+                .map(|p| Linear::new(p, dense_from_rows, kernel))
                 .collect::<candle_core::Result<_>>()?
         };
         Ok(Self {

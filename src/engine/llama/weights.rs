@@ -11,7 +11,7 @@ use candle_core::Device;
 use super::hyper::Hyper;
 use super::linear::{Linear, Stack};
 use crate::engine::requantize::convert;
-use crate::engine::{EngineError, WeightFormat};
+use crate::engine::{DecodeKernel, EngineError, WeightFormat};
 
 /// One transformer block.
 pub(crate) struct Block {
@@ -40,6 +40,7 @@ impl Weights {
         hyper: &Hyper,
         format: WeightFormat,
         dense_from_rows: usize,
+        kernel: DecodeKernel,
     ) -> Result<Self, EngineError> {
         let mut tensor = |name: &str| -> Result<Arc<QTensor>, EngineError> {
             let raw = content
@@ -52,8 +53,8 @@ impl Weights {
                 .flatten_all()?
                 .to_vec1::<f32>()?)
         };
-        let linear = |t: Arc<QTensor>| Linear::new(t, dense_from_rows);
-        let stack = |parts: Vec<Arc<QTensor>>| Stack::new(parts, dense_from_rows);
+        let linear = |t: Arc<QTensor>| Linear::new(t, dense_from_rows, kernel);
+        let stack = |parts: Vec<Arc<QTensor>>| Stack::new(parts, dense_from_rows, kernel);
         let embedding = tensor("token_embd.weight")?;
         let output = if content.tensor_infos.contains_key("output.weight") {
             tensor("output.weight")?
@@ -79,7 +80,7 @@ impl Weights {
             blocks,
             output_norm: vector(tensor("output_norm.weight")?)?,
             // The vocabulary projection always runs on a handful of rows.
-            output: Linear::new(output, usize::MAX)?,
+            output: Linear::new(output, usize::MAX, kernel)?,
         })
     }
 }
