@@ -3,7 +3,8 @@
 //! mean pooling over the attention mask, L2 normalisation.
 //!
 //! The model runs on its own OS thread behind a bounded queue, never on the
-//! async runtime. One model serves the whole process ([`Embedder::shared`]).
+//! async runtime. One model serves the whole process ([`Embedder::shared`]),
+//! and a text it has embedded is not computed again ([`super::memo`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use candle_transformers::models::bert::{BertModel, Config, HiddenAct, PositionEm
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 use tokio::sync::{mpsc, oneshot};
 
+use super::memo::{EmbeddingMemo, CAPACITY as MEMO_CAPACITY};
 use super::KnowledgeError;
 use crate::domain::{Embedding, DIMS};
 
@@ -82,8 +84,9 @@ impl Embedder {
         std::thread::Builder::new()
             .name("candor-embedder".into())
             .spawn(move || {
+                let mut memo = EmbeddingMemo::new(MEMO_CAPACITY);
                 while let Some(job) = queue.blocking_recv() {
-                    let result = model.embed_all(&job.texts);
+                    let result = memo.embed_all(&job.texts, |texts| model.embed_all(texts));
                     let _ = job.reply.send(result);
                 }
             })

@@ -12,6 +12,7 @@ mod error;
 mod index;
 mod lexicon;
 pub mod markdown;
+mod memo;
 mod retrieve;
 mod service;
 mod settings;
