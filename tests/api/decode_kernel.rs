@@ -11,12 +11,7 @@ use candor::engine::{
     ChatMessage, DecodeKernel, GenerationRequest, Implementation, SamplingParams, WeightFormat,
 };
 
-use crate::helpers::model_path;
-
-const SYSTEM: &str = "You are Candor, the customer-service assistant of Candor Demo Shop. \
-You are an AI language model, not a human. Answer in English. Keep answers short, friendly \
-and factual. Shop policies: orders ship within 2 business days; unused items can be \
-returned within 30 days for a full refund; support hours are Monday to Friday, 9:00-17:00.";
+use crate::helpers::{argmax, max_abs_diff, model_path, SYSTEM};
 
 fn load(format: WeightFormat, kernel: DecodeKernel) -> LoadedModelHandle {
     LoadedModelHandle::load_with_kernel(&model_path(), format, Implementation::Own, kernel)
@@ -28,23 +23,6 @@ fn messages(question: &str) -> Vec<ChatMessage> {
         ChatMessage::new("system", SYSTEM),
         ChatMessage::new("user", question),
     ]
-}
-
-fn argmax(values: &[f32]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, _)| i)
-        .expect("non-empty")
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0f32, f32::max)
 }
 
 /// The prompt goes through the dense prompt path, its last token through

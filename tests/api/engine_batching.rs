@@ -11,7 +11,7 @@ use candor::engine::{
     LocalEngine, SamplingParams, WeightFormat,
 };
 
-use crate::helpers::model_path;
+use crate::helpers::{argmax, max_abs_diff, model_path, SYSTEM};
 
 fn chat(system: &str, turns: &[&str]) -> Vec<ChatMessage> {
     let mut messages = vec![ChatMessage::new("system", system)];
@@ -21,11 +21,6 @@ fn chat(system: &str, turns: &[&str]) -> Vec<ChatMessage> {
     }
     messages
 }
-
-const SYSTEM: &str = "You are Candor, the customer-service assistant of Candor Demo Shop. \
-You are an AI language model, not a human. Answer in English. Keep answers short, friendly \
-and factual. Shop policies: orders ship within 2 business days; unused items can be \
-returned within 30 days for a full refund; support hours are Monday to Friday, 9:00-17:00.";
 
 fn greedy(max_new_tokens: usize) -> SamplingParams {
     SamplingParams {
@@ -39,15 +34,6 @@ fn greedy(max_new_tokens: usize) -> SamplingParams {
     }
 }
 
-fn argmax(values: &[f32]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, _)| i)
-        .expect("non-empty")
-}
-
 /// The default model loaded twice: Candor's forward pass and candle-transformers' llama.
 fn own_and_reference(format: WeightFormat) -> (LoadedModelHandle, LoadedModelHandle) {
     let path = model_path();
@@ -55,14 +41,6 @@ fn own_and_reference(format: WeightFormat) -> (LoadedModelHandle, LoadedModelHan
     let reference =
         LoadedModelHandle::load_with(&path, format, Implementation::Upstream).expect("reference");
     (own, reference)
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0f32, f32::max)
 }
 
 /// With weights in f32 there is no quantization noise, so Candor's forward

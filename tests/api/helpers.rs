@@ -260,3 +260,29 @@ pub async fn agent_socket_at(port: u16, token: &str) -> Ws {
         .expect("agent socket opens")
         .0
 }
+
+/// The system prompt of the real-model engine tests (shop policies the
+/// replies can be checked against).
+pub const SYSTEM: &str = "You are Candor, the customer-service assistant of Candor Demo Shop. \
+You are an AI language model, not a human. Answer in English. Keep answers short, friendly \
+and factual. Shop policies: orders ship within 2 business days; unused items can be \
+returned within 30 days for a full refund; support hours are Monday to Friday, 9:00-17:00.";
+
+/// Index of the largest value (the greedy token of a row of logits).
+pub fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+        .expect("non-empty")
+}
+
+/// Largest absolute difference between two equally long rows.
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
+}
