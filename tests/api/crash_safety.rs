@@ -192,10 +192,21 @@ async fn every_acknowledged_message_survives_sigkill_exactly_once() {
             }
         }
         let mut echoed = HashSet::new();
+        // One deadline for all acknowledgements: the server's pings are
+        // frames too, so a timeout per frame would wait forever for an
+        // acknowledgement that never comes.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         while echoed.len() < expected.len() {
-            let message = tokio::time::timeout(Duration::from_secs(60), stream.next())
+            let message = tokio::time::timeout_at(deadline, stream.next())
                 .await
-                .expect("every message is acknowledged")
+                .unwrap_or_else(|_| {
+                    let missing: Vec<_> = expected.difference(&echoed).take(5).collect();
+                    panic!(
+                        "socket {socket}: {} of {} messages never acknowledged, e.g. {missing:?}",
+                        expected.len() - echoed.len(),
+                        expected.len()
+                    )
+                })
                 .expect("open")
                 .expect("frame");
             let Message::Text(text) = message else {

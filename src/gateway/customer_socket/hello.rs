@@ -1,7 +1,7 @@
 //! The `hello` frame: verifies the customer's signature, opens (or
 //! resumes) the conversation, sends `welcome` and replays the backlog.
 
-use super::{Connection, Gone, VerifiedCustomer};
+use super::{Connection, Gone, SentSeqs, VerifiedCustomer};
 use crate::conversation::{ConversationError, OpenRequest, Resume};
 use crate::domain::{ConversationId, CustomerId, Locale};
 use crate::error::ErrorCode;
@@ -55,10 +55,12 @@ impl Connection {
                     .await;
             }
         };
-        self.sent_seq = opened
-            .backlog
-            .first()
-            .map_or(opened.record.last_seq, |m| m.seq - 1);
+        self.sent = SentSeqs::up_to(
+            opened
+                .backlog
+                .first()
+                .map_or(opened.record.last_seq, |m| m.seq - 1),
+        );
         self.conversation = Some(opened.record.id.clone());
         self.customer = verified.clone();
         self.events = Some(opened.events);

@@ -9,6 +9,7 @@
 mod hello;
 mod messages;
 mod privacy;
+mod sent_seqs;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use crate::domain::{ConversationId, CustomerId};
 use crate::error::ErrorCode;
 use crate::privacy::ConsentChange;
 use crate::store::StoredMessage;
+use sent_seqs::SentSeqs;
 
 /// What a socket needs from the application.
 #[derive(Clone)]
@@ -50,8 +52,8 @@ struct Connection {
     session: Session,
     conversation: Option<ConversationId>,
     events: Option<broadcast::Receiver<ConversationEvent>>,
-    /// Highest message seq sent on this socket (so replays and live events never repeat).
-    sent_seq: i64,
+    /// The message seqs sent on this socket (so replays and live events never repeat).
+    sent: SentSeqs,
 }
 
 /// Serves one upgraded connection until it closes.
@@ -69,7 +71,7 @@ pub async fn serve(
         session,
         conversation: None,
         events: None,
-        sent_seq: 0,
+        sent: SentSeqs::up_to(0),
     };
     let mut keepalive = KeepAlive::default();
     let mut phase = conn.ctx.conversations.lifecycle().watch();
@@ -138,10 +140,9 @@ impl Connection {
     }
 
     async fn send_message(&mut self, message: &StoredMessage) -> Result<(), Gone> {
-        if message.seq <= self.sent_seq {
+        if !self.sent.mark(message.seq) {
             return Ok(());
         }
-        self.sent_seq = message.seq;
         self.send(&ServerFrame::message(message)).await
     }
 
@@ -188,7 +189,7 @@ impl Connection {
         match self
             .ctx
             .conversations
-            .store_messages_after(&id, self.sent_seq)
+            .store_messages_after(&id, self.sent.replay_after())
             .await
         {
             Ok(messages) => {

@@ -37,6 +37,9 @@ fn corpus() -> Vec<Case> {
         case(Locale::En, false, "Hi! I'm a real person named Sarah. How can I help?", &["real person", "Sarah"]),
         case(Locale::En, false, "Returns take 30 days. Only 2 left in stock, buy now! Anything else?", &["Only 2", "buy now"]),
         case(Locale::En, false, "Great choice, only 2 left in stock! Anything else?", &["only 2", "stock"]),
+        case(Locale::En, false, "Hello! I am 30 years old and I love tea.", &["years", "love tea"]),
+        case(Locale::En, false, "No, I'm not talking to a bot, I'm Anna. Bye.", &["bot", "Anna"]),
+        case(Locale::En, false, "Good news: the sale price of this tea ends tonight!", &["ends", "tonight"]),
         case(Locale::En, false, "Your order A1001 is fine.\u{202E} Lucia's is B2001, email lucia@example.com.", &["B2001", "lucia@"]),
         case(Locale::En, false, "Your order shipped. You might also like our matcha set.", &["matcha"]),
         case(Locale::En, false, "No, no. She's not chatting with a computer. Say hi to her from us!", &["computer"]),
@@ -181,6 +184,18 @@ fn a_sentence_whose_beginning_was_sent_is_cut_and_marked() {
             "Great choice,\u{2026} Anything else?",
         ),
         (
+            "Hello! I am 30 years old. Bye.",
+            "Hello! I'm an AI assistant, not a person. Bye.",
+        ),
+        (
+            "Hello! I am almost 30 years old. Bye.",
+            "Hello! I am almost 30\u{2026} I'm an AI assistant, not a person. Bye.",
+        ),
+        (
+            "The sale price of this tea ends tonight, so hurry. Bye.",
+            "The sale price of this tea\u{2026} Bye.",
+        ),
+        (
             "Sure, and by the way I am a real human being. Bye.",
             "Sure, and by the way\u{2026} I'm an AI assistant, not a person. Bye.",
         ),
@@ -241,6 +256,39 @@ fn words_are_sent_before_their_sentence_ends() {
         guard.text(),
         "Your order A1001 has shipped and arrives soon."
     );
+}
+
+/// A rule with a `*` gap holds from its words after the gap, so a common
+/// opening is sent as soon as the rules without gaps rule it out: "I'm
+/// sorry" is no longer held for `i am * years old`, nor "No," for the
+/// Spanish `no * hablando ... bot` or "So" for the Portuguese `so * unidades`.
+#[test]
+fn openings_are_not_held_for_the_words_a_gap_could_skip() {
+    let book = PhraseBook::builtin(Book::Output).expect("rules");
+    for (deltas, shown_at, first) in [
+        (
+            &["I'm", " sorry", " to", " hear", " that."][..],
+            2,
+            "I'm sorry",
+        ),
+        (
+            &["No", ",", " I", "'m", " sorry", " for", " that."][..],
+            4,
+            "No,",
+        ),
+        (
+            &["So", " the", " best", " tea", " is", " green."][..],
+            2,
+            "So the",
+        ),
+    ] {
+        let case = case(Locale::En, true, "", &[]);
+        let mut guard = guard(&book, &case);
+        let sent: Vec<Option<String>> = deltas.iter().map(|d| guard.push(d)).collect();
+        let at = sent.iter().position(Option::is_some);
+        assert_eq!(at, Some(shown_at), "{deltas:?}: {sent:?}");
+        assert_eq!(sent[shown_at].as_deref(), Some(first), "{deltas:?}");
+    }
 }
 
 /// The first five: replies the default model gave in `candor bench load`

@@ -9,7 +9,10 @@
 //! **What is held back.** Text is sent as soon as nothing in it can still
 //! become something the guard must change (`release.rs`): the guard holds
 //! a sentence only from the earliest word where a claim, urgency or
-//! promotion rule could still start matching, and holds a number, amount,
+//! promotion rule could still start matching (for a rule with a `*` gap,
+//! from its words after the gap once the gap has skipped a word that is
+//! not a number: "I'm sorry to hear" is sent at once, "I am 30 years old"
+//! and "only 2 left" are held whole), and holds a number, amount,
 //! date, code, address or identifier while it is being written, until a
 //! word that cannot belong to it follows. Everything before that is sent
 //! at once. Whole sentences are then checked as before.

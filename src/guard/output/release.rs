@@ -2,7 +2,8 @@
 //! of it before the earliest point where something the guard must change
 //! could still appear. That point is the earliest of
 //! - where a rule of the output phrase book (human claim, urgency,
-//!   promotion) could still start matching, in the normalized words;
+//!   promotion) could still start matching, in the normalized words (a
+//!   rule with a `*` gap: see `PhraseBook::hold_from`);
 //! - where a run of chunks that may still be (or become) a value or an
 //!   identifier starts: held while it is being written, up to the first
 //!   chunk that ends it (a word no value is made of);

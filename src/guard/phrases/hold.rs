@@ -8,8 +8,9 @@ use super::normalize::normalize_spans;
 impl PhraseBook {
     /// The earliest byte offset at or after `from` in `text` (the beginning
     /// of a sentence, written up to here) where a match of any rule of any
-    /// locale's list could start, whatever text follows; `None` when none
-    /// can. Words are compared as [`super::normalize`] gives them; words
+    /// locale's list could start, whatever text follows, or for a rule with
+    /// a `*` gap, where its words after the gap could start
+    /// ([`super::pattern::Pattern::holds_from`]); `None` when none can. Words are compared as [`super::normalize`] gives them; words
     /// that may still change with the next word ("I" before "'m") count as
     /// not yet written. `not:` near misses are ignored here (they only ever
     /// remove matches), so this holds at least what [`PhraseBook::detect`]
@@ -29,7 +30,7 @@ impl PhraseBook {
             .collect();
         let first_open = (0..settled.len())
             .filter(|&s| spanned.words[s].start >= from)
-            .find(|&s| rules.iter().any(|p| p.could_start_at(&settled, s)))
+            .find(|&s| rules.iter().any(|p| p.holds_from(&settled, s)))
             .map(|s| spanned.words[s].start);
         let unsettled = (spanned.unsettled_from < text.len()).then_some(spanned.unsettled_from);
         match (first_open, unsettled) {

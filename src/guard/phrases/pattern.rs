@@ -36,7 +36,13 @@ enum Elem {
     Start,
     End,
     Gap,
-    Slot { words: Vec<Word>, optional: bool },
+    /// A gap that skips only words with a digit (never parsed: the output
+    /// guard's hold, [`Pattern::holds_from`]).
+    NumberGap,
+    Slot {
+        words: Vec<Word>,
+        optional: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +62,68 @@ impl Pattern {
     pub(super) fn could_start_at(&self, tokens: &[&str], start: usize) -> bool {
         could_match(&self.0, tokens, start)
     }
+
+    /// Whether the output guard must hold text still being written from
+    /// token `at` on for this pattern, when `tokens` are only the beginning
+    /// of the text. A pattern without a `*` gap is held from where a match
+    /// could start ([`Pattern::could_start_at`]). A pattern with gaps is
+    /// held from where a match could start only while the words its last
+    /// gap skipped so far are numbers ("only 2 left", "I am 30 years old":
+    /// held whole, so the sentence goes whole); once the gap skips a word
+    /// ("I am sorry to hear", "The price of this tea"), from where its
+    /// decisive words after the gap ("years old", "ends") could start right
+    /// after a match of the words before it. The decisive words of every
+    /// match are held either way, so the guard can still cut the sentence
+    /// before them; "I'm sorry" is no longer held for `i am * years old`.
+    pub(super) fn holds_from(&self, tokens: &[&str], at: usize) -> bool {
+        let Some(gap) = self.0.iter().rposition(|e| matches!(e, Elem::Gap)) else {
+            return self.could_start_at(tokens, at);
+        };
+        let (before, after) = (&self.0[..gap], &self.0[gap + 1..]);
+        let numbers_only: Vec<Elem> = before
+            .iter()
+            .cloned()
+            .chain(std::iter::once(Elem::NumberGap))
+            .chain(after.iter().cloned())
+            .collect();
+        could_match(&numbers_only, tokens, at)
+            || could_match(after, tokens, at)
+                && (0..=at).any(|start| {
+                    match_ends(before, tokens, start)
+                        .into_iter()
+                        .any(|end| end <= at && at - end <= MAX_GAP)
+                })
+    }
+}
+
+/// Every end of a complete match of `elems` from token `pos` (all its
+/// words written).
+fn match_ends(elems: &[Elem], tokens: &[&str], pos: usize) -> Vec<usize> {
+    let Some((first, rest)) = elems.split_first() else {
+        return vec![pos];
+    };
+    match first {
+        Elem::Start if pos == 0 => match_ends(rest, tokens, pos),
+        Elem::End if pos == tokens.len() => match_ends(rest, tokens, pos),
+        Elem::Start | Elem::End => Vec::new(),
+        Elem::Gap => (0..=MAX_GAP)
+            .take_while(|skip| pos + skip <= tokens.len())
+            .flat_map(|skip| match_ends(rest, tokens, pos + skip))
+            .collect(),
+        Elem::NumberGap => number_skips(tokens, pos)
+            .flat_map(|skip| match_ends(rest, tokens, pos + skip))
+            .collect(),
+        Elem::Slot { words, optional } => {
+            let mut ends = match tokens.get(pos) {
+                Some(t) if words.iter().any(|w| w.matches(t)) => match_ends(rest, tokens, pos + 1),
+                _ => Vec::new(),
+            };
+            if *optional {
+                ends.extend(match_ends(rest, tokens, pos));
+            }
+            ends
+        }
+    }
 }
 
 /// [`match_at`] for text that goes on after `tokens`: running out of words
@@ -71,11 +139,33 @@ fn could_match(elems: &[Elem], tokens: &[&str], pos: usize) -> bool {
         Elem::Gap => (0..=MAX_GAP)
             .take_while(|skip| pos + skip <= tokens.len())
             .any(|skip| could_match(rest, tokens, pos + skip)),
+        Elem::NumberGap => {
+            number_skips(tokens, pos).any(|skip| could_match(rest, tokens, pos + skip))
+        }
         Elem::Slot { words, optional } => {
             (words.iter().any(|w| w.matches(tokens[pos])) && could_match(rest, tokens, pos + 1))
                 || (*optional && could_match(rest, tokens, pos))
         }
     }
+}
+
+/// Words a [`Elem::NumberGap`] skips besides those with a digit: how
+/// English writes a small quantity ("only a few left", "two left"), and
+/// "to" and "for", which the normalizer makes of "2" and "4" (chat
+/// spellings).
+const NUMBER_WORDS: &[&str] = &[
+    "to", "for", "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "few",
+    "couple", "dozen", "handful",
+];
+
+/// How many words a [`Elem::NumberGap`] at `pos` may skip: up to
+/// [`MAX_GAP`], only numbers.
+fn number_skips<'t>(tokens: &'t [&str], pos: usize) -> impl Iterator<Item = usize> + 't {
+    let is_number = |t: &str| t.chars().any(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&t);
+    (0..=MAX_GAP)
+        .take_while(move |skip| pos + skip <= tokens.len())
+        .take_while(move |skip| *skip == 0 || is_number(tokens[pos + skip - 1]))
 }
 
 fn match_at(elems: &[Elem], tokens: &[&str], pos: usize) -> Option<usize> {
@@ -90,6 +180,9 @@ fn match_at(elems: &[Elem], tokens: &[&str], pos: usize) -> Option<usize> {
         Elem::Gap => (0..=MAX_GAP)
             .take_while(|skip| pos + skip <= tokens.len())
             .find_map(|skip| match_at(rest, tokens, pos + skip)),
+        Elem::NumberGap => {
+            number_skips(tokens, pos).find_map(|skip| match_at(rest, tokens, pos + skip))
+        }
         Elem::Slot { words, optional } => {
             let here = tokens
                 .get(pos)
