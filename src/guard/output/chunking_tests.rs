@@ -260,27 +260,55 @@ fn words_are_sent_before_their_sentence_ends() {
 
 /// A rule with a `*` gap holds from its words after the gap, so a common
 /// opening is sent as soon as the rules without gaps rule it out: "I'm
-/// sorry" is no longer held for `i am * years old`, nor "No," for the
+/// sorry" is no longer held for `i am * years old`, nor "No, I'm" for the
 /// Spanish `no * hablando ... bot` or "So" for the Portuguese `so * unidades`.
+/// (Deltas of whole words with their whitespace: the word after is known.)
 #[test]
 fn openings_are_not_held_for_the_words_a_gap_could_skip() {
     let book = PhraseBook::builtin(Book::Output).expect("rules");
     for (deltas, shown_at, first) in [
         (
-            &["I'm", " sorry", " to", " hear", " that."][..],
-            2,
+            &["I'm ", "sorry ", "to ", "hear ", "that."][..],
+            1,
             "I'm sorry",
         ),
+        (&["No, ", "I'm ", "sorry ", "for ", "that."][..], 1, "No,"),
         (
-            &["No", ",", " I", "'m", " sorry", " for", " that."][..],
-            4,
-            "No,",
-        ),
-        (
-            &["So", " the", " best", " tea", " is", " green."][..],
-            2,
+            &["So ", "the ", "best ", "tea ", "is ", "green."][..],
+            1,
             "So the",
         ),
+    ] {
+        let case = case(Locale::En, true, "", &[]);
+        let mut guard = guard(&book, &case);
+        let sent: Vec<Option<String>> = deltas.iter().map(|d| guard.push(d)).collect();
+        let at = sent.iter().position(Option::is_some);
+        assert_eq!(at, Some(shown_at), "{deltas:?}: {sent:?}");
+        assert_eq!(sent[shown_at].as_deref(), Some(first), "{deltas:?}");
+    }
+}
+
+/// The model's tokens arrive as " sorry", not "sorry ": a word is sent as
+/// soon as the next one, still being written, rules out every rule it
+/// could start ("I'm" once " sorry" arrives: no rule reads "i am sorr...").
+/// The word being written stays held, and a beginning that the normalizer
+/// may still rewrite ("I" before "'m", "u", "don", "the" of "there's")
+/// tells nothing.
+#[test]
+fn a_word_goes_out_when_the_next_one_rules_it_out_while_being_written() {
+    let book = PhraseBook::builtin(Book::Output).expect("rules");
+    for (deltas, shown_at, first) in [
+        (&["I", "'m", " sorry", ",", " but"][..], 2, "I'm"),
+        (&["No", ",", " I", "'m", " sorry", " for"][..], 4, "No, I'm"),
+        // "the" could still be "there's": held until "best".
+        (&["I'm", " the", " best", " tea"][..], 2, "I'm the"),
+        // A short word may join a value still being written ("so 2" of
+        // "so 2-3 days"): held until the next word is finished.
+        (&["So", " green", " tea", " is"][..], 2, "So green"),
+        (&["Thank", " you", " for", " asking"][..], 1, "Thank"),
+        // "I am a" could still be "I am a real person", and its short
+        // words join a value: held until "big" is finished.
+        (&["I", " am", " a", " big", " fan"][..], 4, "I am a big"),
     ] {
         let case = case(Locale::En, true, "", &[]);
         let mut guard = guard(&book, &case);

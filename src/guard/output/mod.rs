@@ -152,18 +152,18 @@ impl<'a> OutputGuard<'a> {
         loop {
             match sentence_end(&self.held, self.facts.as_ref()) {
                 SentenceEnd::Complete(end) => {
-                    self.release(end, &mut out);
+                    self.release(end, false, &mut out);
                     let sentence: String = self.held.drain(..end).collect();
                     let released = std::mem::take(&mut self.released);
                     self.scanned = 0;
                     self.check(&sentence, released, &mut out);
                 }
                 SentenceEnd::Undecided(limit) => {
-                    self.release(limit, &mut out);
+                    self.release(limit, false, &mut out);
                     break;
                 }
                 SentenceEnd::Open => {
-                    self.release(self.held.len(), &mut out);
+                    self.release(self.held.len(), true, &mut out);
                     break;
                 }
             }
@@ -174,7 +174,13 @@ impl<'a> OutputGuard<'a> {
     /// Flushes the held text at the end of the reply.
     pub fn finish(&mut self) -> Option<String> {
         let mut out = String::new();
-        self.release(self.held.len(), &mut out);
+        self.release(self.held.len(), false, &mut out);
+        // The last word is finished: what it rules out goes too, as after
+        // any word followed by whitespace (and as much as a release before
+        // its end could have sent).
+        let complete = format!("{} ", self.held);
+        let point = self.release_point(&complete, self.released);
+        self.send_up_to(point.min(self.held.len()), &mut out);
         let rest = std::mem::take(&mut self.held);
         let released = std::mem::take(&mut self.released);
         self.scanned = 0;
@@ -208,8 +214,9 @@ impl<'a> OutputGuard<'a> {
 
     /// Sends what became safe in `held[..limit]`: the release point is
     /// taken after every whitespace character up to `limit` (once each),
-    /// and the furthest one counts.
-    fn release(&mut self, limit: usize, out: &mut String) {
+    /// and, with `open` (the sentence goes on), before the word still
+    /// being written at `limit`; the furthest one counts.
+    fn release(&mut self, limit: usize, open: bool, out: &mut String) {
         let mut furthest = self.released;
         let scanned = self.scanned.min(limit);
         let ends: Vec<usize> = self.held[scanned..limit]
@@ -221,6 +228,16 @@ impl<'a> OutputGuard<'a> {
             furthest = furthest.max(self.release_point(&self.held[..end], furthest));
         }
         self.scanned = self.scanned.max(limit);
+        if open && !self.held[..limit].ends_with(char::is_whitespace) {
+            if let Some(point) = self.release_point_before_chunk(&self.held[..limit], furthest) {
+                furthest = furthest.max(point);
+            }
+        }
+        self.send_up_to(furthest, out);
+    }
+
+    /// Sends `held[released..furthest]` (identifiers redacted), if any.
+    fn send_up_to(&mut self, furthest: usize, out: &mut String) {
         if furthest > self.released {
             let text = self.held[self.released..furthest].to_owned();
             let (clean, redacted) = self.allowed.redact(&text);

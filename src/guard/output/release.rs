@@ -25,23 +25,45 @@ impl OutputGuard<'_> {
     /// match then cannot later either).
     pub(super) fn release_point(&self, text: &str, from: usize) -> usize {
         let phrase = self.rules.hold_from(text, from);
-        let values = self.value_hold(text);
+        let values = self.value_hold(text, false);
         let hold = phrase
             .into_iter()
             .chain(values)
             .min()
             .unwrap_or(text.len())
             .min(text.len());
-        let chunk_start = text[..hold]
+        sendable(text, hold)
+    }
+
+    /// [`OutputGuard::release_point`] for `text` that ends in a word still
+    /// being written, knowing how that word begins (a rule's next word
+    /// cannot start so: "I'm" of "I'm sorr"): the word itself stays held,
+    /// and so does a run of values or connectors before it (the word may
+    /// be a value). `None` when the word tells nothing yet, or is the
+    /// sentence's first. Never more than the release point at the
+    /// whitespace after the finished word, so the stored reply still does
+    /// not depend on the deltas.
+    pub(super) fn release_point_before_chunk(&self, text: &str, from: usize) -> Option<usize> {
+        let chunk_start = text
             .char_indices()
             .rev()
             .find(|(_, c)| c.is_whitespace())
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        text[..chunk_start].trim_end().len()
+            .map(|(i, c)| i + c.len_utf8())?;
+        let (before, chunk) = text.split_at(chunk_start);
+        let phrase = self.rules.hold_before_chunk(before, chunk, from)?;
+        let values = self.value_hold(before, true);
+        let hold = phrase
+            .into_iter()
+            .chain(values)
+            .min()
+            .unwrap_or(before.len())
+            .min(before.len());
+        Some(sendable(before, hold))
     }
 
-    /// Where the values and identifiers of `text` must be held from.
-    fn value_hold(&self, text: &str) -> Option<usize> {
+    /// Where the values and identifiers of `text` must be held from; with
+    /// `value_follows`, as if a value came right after `text`.
+    fn value_hold(&self, text: &str, value_follows: bool) -> Option<usize> {
         let unbacked = self.facts.as_ref().and_then(|f| f.first_unbacked(text));
         let mut run: Option<usize> = None;
         let mut run_has_value = false;
@@ -71,9 +93,24 @@ impl OutputGuard<'_> {
                 }
             }
         }
+        if value_follows {
+            run.get_or_insert(text.len());
+            run_has_value = true;
+        }
         let run = run.filter(|_| run_has_value);
         unbacked.into_iter().chain(run).min()
     }
+}
+
+/// How much of `text` goes out when it is held from `hold`: up to the
+/// start of the chunk `hold` falls in, without the whitespace before it.
+fn sendable(text: &str, hold: usize) -> usize {
+    let chunk_start = text[..hold]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    text[..chunk_start].trim_end().len()
 }
 
 /// The chunks of `text` (runs without whitespace) with their byte offsets.

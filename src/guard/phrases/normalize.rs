@@ -160,6 +160,36 @@ fn spanned(word: &str, start: usize) -> SpannedWord {
     }
 }
 
+/// The word a chunk still being written (text after the last whitespace)
+/// will begin with, when the normalized words can be known to go on with
+/// exactly one word that starts so: the chunk is letters only once folded
+/// and squeezed, does not end in a doubled letter (a third would squeeze
+/// it), and is no beginning of a chat spelling or of either half of a
+/// contraction ("u", "pl", "don", "m", "ve"), which the normalizer would
+/// rewrite or join with its neighbour. `None`: nothing is known yet.
+pub(crate) fn partial_word(chunk: &str) -> Option<String> {
+    let folded = fold(chunk);
+    if folded.is_empty() || !folded.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let word = squeeze(&folded);
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() >= 2 && chars[chars.len() - 1] == chars[chars.len() - 2] {
+        return None;
+    }
+    let chat_keys = CHAT_WORDS
+        .split_whitespace()
+        .filter_map(|entry| entry.split_once('=').map(|(from, _)| from));
+    let contraction_halves = CONTRACTIONS
+        .split_whitespace()
+        .filter_map(|entry| entry.split_once('=').map(|(from, _)| from))
+        .flat_map(|pair| pair.split('_'));
+    let rewritten = chat_keys
+        .chain(contraction_halves)
+        .any(|key| key.starts_with(word.as_str()));
+    (!rewritten).then_some(word)
+}
+
 /// Where the words that may still change begin (see [`Spanned`]).
 fn unsettled_from(
     text: &str,

@@ -30,6 +30,27 @@ impl Word {
     }
 }
 
+impl Word {
+    /// Whether some word that starts with `prefix` matches this one.
+    fn could_extend(&self, prefix: &str) -> bool {
+        match self {
+            Word::Prefix(p) => p.starts_with(prefix) || prefix.starts_with(p.as_str()),
+            Word::Exact(w) => {
+                if w.starts_with(prefix) {
+                    return true;
+                }
+                // One edit inside the prefix, the rest written as `w` goes on.
+                let word: Vec<char> = w.chars().collect();
+                let n = prefix.chars().count();
+                w.len() >= FUZZY_MIN_BYTES
+                    && (n.saturating_sub(1)..=n + 1)
+                        .filter(|k| *k <= word.len())
+                        .any(|k| one_edit_apart(&word[..k].iter().collect::<String>(), prefix))
+            }
+        }
+    }
+}
+
 /// One position of a pattern.
 #[derive(Debug, Clone)]
 enum Elem {
@@ -54,19 +75,11 @@ impl Pattern {
         (0..=tokens.len()).find_map(|s| match_at(&self.0, tokens, s).map(|e| (s, e)))
     }
 
-    /// Whether a match could start at token `start` when `tokens` are only
-    /// the beginning of the text: the words from `start` on match the
-    /// pattern's first elements and the rest may still follow (a complete
-    /// match counts too). Never true at a start where no continuation of
-    /// the text could make [`Pattern::find`] match.
-    pub(super) fn could_start_at(&self, tokens: &[&str], start: usize) -> bool {
-        could_match(&self.0, tokens, start)
-    }
-
     /// Whether the output guard must hold text still being written from
     /// token `at` on for this pattern, when `tokens` are only the beginning
     /// of the text. A pattern without a `*` gap is held from where a match
-    /// could start ([`Pattern::could_start_at`]). A pattern with gaps is
+    /// could start: the words from `at` on match its first elements and the
+    /// rest may still follow (a complete match counts too). A pattern with gaps is
     /// held from where a match could start only while the words its last
     /// gap skipped so far are numbers ("only 2 left", "I am 30 years old":
     /// held whole, so the sentence goes whole); once the gap skips a word
@@ -75,9 +88,13 @@ impl Pattern {
     /// after a match of the words before it. The decisive words of every
     /// match are held either way, so the guard can still cut the sentence
     /// before them; "I'm sorry" is no longer held for `i am * years old`.
-    pub(super) fn holds_from(&self, tokens: &[&str], at: usize) -> bool {
+    ///
+    /// `partial`: the next word is being written and starts so (see
+    /// `normalize::partial_word`); only a match it could still be part of
+    /// counts.
+    pub(super) fn holds_from(&self, tokens: &[&str], partial: Option<&str>, at: usize) -> bool {
         let Some(gap) = self.0.iter().rposition(|e| matches!(e, Elem::Gap)) else {
-            return self.could_start_at(tokens, at);
+            return could_match(&self.0, tokens, partial, at);
         };
         let (before, after) = (&self.0[..gap], &self.0[gap + 1..]);
         let numbers_only: Vec<Elem> = before
@@ -86,8 +103,8 @@ impl Pattern {
             .chain(std::iter::once(Elem::NumberGap))
             .chain(after.iter().cloned())
             .collect();
-        could_match(&numbers_only, tokens, at)
-            || could_match(after, tokens, at)
+        could_match(&numbers_only, tokens, partial, at)
+            || could_match(after, tokens, partial, at)
                 && (0..=at).any(|start| {
                     match_ends(before, tokens, start)
                         .into_iter()
@@ -127,25 +144,54 @@ fn match_ends(elems: &[Elem], tokens: &[&str], pos: usize) -> Vec<usize> {
 }
 
 /// [`match_at`] for text that goes on after `tokens`: running out of words
-/// before the pattern ends is a possible match, not a failed one.
-fn could_match(elems: &[Elem], tokens: &[&str], pos: usize) -> bool {
+/// before the pattern ends is a possible match, not a failed one. With a
+/// `partial` word, the text goes on with a word that starts so.
+fn could_match(elems: &[Elem], tokens: &[&str], partial: Option<&str>, pos: usize) -> bool {
     let Some((first, rest)) = elems.split_first() else {
         return true;
     };
+    let next = |pos: usize| could_match(rest, tokens, partial, pos);
+    // Whether a gap reaching past the written words can take the partial
+    // word too and still leave the pattern's rest to come.
+    let gap_takes_partial = pos + MAX_GAP > tokens.len() && partial.is_some();
     match first {
-        Elem::Start => pos == 0 && could_match(rest, tokens, pos),
-        _ if pos >= tokens.len() => true,
+        Elem::Start => pos == 0 && next(pos),
+        _ if pos >= tokens.len() => match partial {
+            None => true,
+            Some(word) => {
+                could_extend(first, word)
+                    || matches!(first, Elem::Slot { optional: true, .. } | Elem::NumberGap)
+                        && next(pos)
+            }
+        },
         Elem::End => false,
-        Elem::Gap => (0..=MAX_GAP)
-            .take_while(|skip| pos + skip <= tokens.len())
-            .any(|skip| could_match(rest, tokens, pos + skip)),
+        Elem::Gap => {
+            (0..=MAX_GAP)
+                .take_while(|skip| pos + skip <= tokens.len())
+                .any(|skip| next(pos + skip))
+                || gap_takes_partial
+        }
         Elem::NumberGap => {
-            number_skips(tokens, pos).any(|skip| could_match(rest, tokens, pos + skip))
+            number_skips(tokens, pos).any(|skip| next(pos + skip))
+                || gap_takes_partial
+                    && number_skips(tokens, pos).last() == Some(tokens.len() - pos)
+                    && partial.is_some_and(|word| could_extend(first, word))
         }
         Elem::Slot { words, optional } => {
-            (words.iter().any(|w| w.matches(tokens[pos])) && could_match(rest, tokens, pos + 1))
-                || (*optional && could_match(rest, tokens, pos))
+            (words.iter().any(|w| w.matches(tokens[pos])) && next(pos + 1))
+                || (*optional && next(pos))
         }
+    }
+}
+
+/// Whether `elem`, the next element to match, could take a word that
+/// starts with `partial` (the pattern may go on after it).
+fn could_extend(elem: &Elem, partial: &str) -> bool {
+    match elem {
+        Elem::Start | Elem::End => false,
+        Elem::Gap => true,
+        Elem::NumberGap => NUMBER_WORDS.iter().any(|n| n.starts_with(partial)),
+        Elem::Slot { words, .. } => words.iter().any(|w| w.could_extend(partial)),
     }
 }
 
