@@ -124,8 +124,9 @@ async fn an_oversized_frame_closes_the_socket_with_1009_and_loses_nothing() {
     let huge =
         json!({"type":"message","client_id":"huge","text":"x".repeat(70 * 1024)}).to_string();
     send_raw(&mut ws, Message::text(huge)).await;
+    let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
     let close = loop {
-        match tokio::time::timeout(FRAME_TIMEOUT, ws.next())
+        match tokio::time::timeout_at(deadline, ws.next())
             .await
             .expect("closes in time")
         {

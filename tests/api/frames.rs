@@ -29,8 +29,10 @@ fn close_frame(code: u16) -> Message {
 
 /// Reads until the server's close frame (skipping any other) and returns its code.
 async fn close_code(ws: &mut Ws) -> Option<u16> {
+    // One deadline for the close, not per frame (the server pings).
+    let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
     loop {
-        let next = tokio::time::timeout(FRAME_TIMEOUT, ws.next())
+        let next = tokio::time::timeout_at(deadline, ws.next())
             .await
             .expect("a close frame within the timeout");
         match next {
@@ -56,8 +58,9 @@ async fn a_text_message_in_three_fragments_is_one_chat_message() {
     send_raw(&mut ws, text_frame(&json[10..cut], false, false)).await;
     send_raw(&mut ws, text_frame(&json[cut..], false, true)).await;
     let mut ponged = false;
+    let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
     let ack = loop {
-        match tokio::time::timeout(FRAME_TIMEOUT, ws.next()).await {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
             Ok(Some(Ok(Message::Pong(payload)))) => ponged |= payload.as_ref() == b"mid",
             Ok(Some(Ok(Message::Ping(_)))) => {}
             Ok(Some(Ok(Message::Text(text)))) => {

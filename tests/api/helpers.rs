@@ -136,10 +136,13 @@ pub async fn send_raw(ws: &mut Ws, message: Message) {
     ws.send(message).await.expect("send");
 }
 
-/// The next JSON text frame (pings and pongs skipped).
+/// The next JSON text frame (pings and pongs skipped). The timeout holds
+/// for the text frame, not for each frame: the server pings every 20 s,
+/// so waiting per frame could wait forever.
 pub async fn recv(ws: &mut Ws) -> Value {
+    let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
     loop {
-        let next = tokio::time::timeout(FRAME_TIMEOUT, ws.next())
+        let next = tokio::time::timeout_at(deadline, ws.next())
             .await
             .expect("a frame within the timeout")
             .expect("socket still open")

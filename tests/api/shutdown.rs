@@ -47,8 +47,10 @@ impl Generator for StallingEngine {
 /// Frames until the server closes the socket; returns them and the close code.
 async fn until_closed(ws: &mut Ws) -> (Vec<Value>, Option<CloseCode>) {
     let mut frames = Vec::new();
+    // One deadline for the close, not per frame (the server pings).
+    let deadline = tokio::time::Instant::now() + FRAME_TIMEOUT;
     loop {
-        let next = tokio::time::timeout(FRAME_TIMEOUT, ws.next())
+        let next = tokio::time::timeout_at(deadline, ws.next())
             .await
             .expect("the server closes the socket in time");
         match next {
