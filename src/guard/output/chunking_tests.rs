@@ -258,6 +258,18 @@ fn words_are_sent_before_their_sentence_ends() {
     );
 }
 
+/// Streams `deltas` through the guard (English, with the test fact sheet)
+/// and asserts that the first text goes out on delta `shown_at` and is
+/// `first`.
+fn assert_first_shown(book: &PhraseBook, deltas: &[&str], shown_at: usize, first: &str) {
+    let case = case(Locale::En, true, "", &[]);
+    let mut guard = guard(book, &case);
+    let sent: Vec<Option<String>> = deltas.iter().map(|d| guard.push(d)).collect();
+    let at = sent.iter().position(Option::is_some);
+    assert_eq!(at, Some(shown_at), "{deltas:?}: {sent:?}");
+    assert_eq!(sent[shown_at].as_deref(), Some(first), "{deltas:?}");
+}
+
 /// A rule with a `*` gap holds from its words after the gap, so a common
 /// opening is sent as soon as the rules without gaps rule it out: "I'm
 /// sorry" is no longer held for `i am * years old`, nor "No, I'm" for the
@@ -279,12 +291,7 @@ fn openings_are_not_held_for_the_words_a_gap_could_skip() {
             "So the",
         ),
     ] {
-        let case = case(Locale::En, true, "", &[]);
-        let mut guard = guard(&book, &case);
-        let sent: Vec<Option<String>> = deltas.iter().map(|d| guard.push(d)).collect();
-        let at = sent.iter().position(Option::is_some);
-        assert_eq!(at, Some(shown_at), "{deltas:?}: {sent:?}");
-        assert_eq!(sent[shown_at].as_deref(), Some(first), "{deltas:?}");
+        assert_first_shown(&book, deltas, shown_at, first);
     }
 }
 
@@ -310,12 +317,7 @@ fn a_word_goes_out_when_the_next_one_rules_it_out_while_being_written() {
         // words join a value: held until "big" is finished.
         (&["I", " am", " a", " big", " fan"][..], 4, "I am a big"),
     ] {
-        let case = case(Locale::En, true, "", &[]);
-        let mut guard = guard(&book, &case);
-        let sent: Vec<Option<String>> = deltas.iter().map(|d| guard.push(d)).collect();
-        let at = sent.iter().position(Option::is_some);
-        assert_eq!(at, Some(shown_at), "{deltas:?}: {sent:?}");
-        assert_eq!(sent[shown_at].as_deref(), Some(first), "{deltas:?}");
+        assert_first_shown(&book, deltas, shown_at, first);
     }
 }
 

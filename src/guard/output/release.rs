@@ -26,13 +26,7 @@ impl OutputGuard<'_> {
     pub(super) fn release_point(&self, text: &str, from: usize) -> usize {
         let phrase = self.rules.hold_from(text, from);
         let values = self.value_hold(text, false);
-        let hold = phrase
-            .into_iter()
-            .chain(values)
-            .min()
-            .unwrap_or(text.len())
-            .min(text.len());
-        sendable(text, hold)
+        sendable(text, phrase.into_iter().chain(values).min())
     }
 
     /// [`OutputGuard::release_point`] for `text` that ends in a word still
@@ -52,13 +46,7 @@ impl OutputGuard<'_> {
         let (before, chunk) = text.split_at(chunk_start);
         let phrase = self.rules.hold_before_chunk(before, chunk, from)?;
         let values = self.value_hold(before, true);
-        let hold = phrase
-            .into_iter()
-            .chain(values)
-            .min()
-            .unwrap_or(before.len())
-            .min(before.len());
-        Some(sendable(before, hold))
+        Some(sendable(before, phrase.into_iter().chain(values).min()))
     }
 
     /// Where the values and identifiers of `text` must be held from; with
@@ -102,9 +90,11 @@ impl OutputGuard<'_> {
     }
 }
 
-/// How much of `text` goes out when it is held from `hold`: up to the
-/// start of the chunk `hold` falls in, without the whitespace before it.
-fn sendable(text: &str, hold: usize) -> usize {
+/// How much of `text` goes out when it is held from `hold` (`None`:
+/// nothing is held): up to the start of the chunk `hold` falls in, without
+/// the whitespace before it.
+fn sendable(text: &str, hold: Option<usize>) -> usize {
+    let hold = hold.unwrap_or(text.len()).min(text.len());
     let chunk_start = text[..hold]
         .char_indices()
         .rev()

@@ -67,12 +67,32 @@ enum Elem {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Pattern(Vec<Elem>);
+pub(super) struct Pattern {
+    elems: Vec<Elem>,
+    /// For a pattern with a `*` gap: the index of its last gap, and the
+    /// pattern with that gap skipping only numbers (the output guard's
+    /// hold, [`Pattern::holds_from`]; built once here, not per call).
+    last_gap: Option<(usize, Vec<Elem>)>,
+}
+
+impl Pattern {
+    fn new(elems: Vec<Elem>) -> Self {
+        let last_gap = elems
+            .iter()
+            .rposition(|e| matches!(e, Elem::Gap))
+            .map(|gap| {
+                let mut numbers_only = elems.clone();
+                numbers_only[gap] = Elem::NumberGap;
+                (gap, numbers_only)
+            });
+        Self { elems, last_gap }
+    }
+}
 
 impl Pattern {
     /// The first span `[start, end)` of `tokens` this pattern matches.
     pub(super) fn find(&self, tokens: &[&str]) -> Option<(usize, usize)> {
-        (0..=tokens.len()).find_map(|s| match_at(&self.0, tokens, s).map(|e| (s, e)))
+        (0..=tokens.len()).find_map(|s| match_at(&self.elems, tokens, s).map(|e| (s, e)))
     }
 
     /// Whether the output guard must hold text still being written from
@@ -93,17 +113,11 @@ impl Pattern {
     /// `normalize::partial_word`); only a match it could still be part of
     /// counts.
     pub(super) fn holds_from(&self, tokens: &[&str], partial: Option<&str>, at: usize) -> bool {
-        let Some(gap) = self.0.iter().rposition(|e| matches!(e, Elem::Gap)) else {
-            return could_match(&self.0, tokens, partial, at);
+        let Some((gap, numbers_only)) = &self.last_gap else {
+            return could_match(&self.elems, tokens, partial, at);
         };
-        let (before, after) = (&self.0[..gap], &self.0[gap + 1..]);
-        let numbers_only: Vec<Elem> = before
-            .iter()
-            .cloned()
-            .chain(std::iter::once(Elem::NumberGap))
-            .chain(after.iter().cloned())
-            .collect();
-        could_match(&numbers_only, tokens, partial, at)
+        let (before, after) = (&self.elems[..*gap], &self.elems[gap + 1..]);
+        could_match(numbers_only, tokens, partial, at)
             || could_match(after, tokens, partial, at)
                 && (0..=at).any(|start| {
                     match_ends(before, tokens, start)
@@ -274,7 +288,7 @@ pub(super) fn parse_pattern(text: &str) -> Result<Pattern, String> {
     if !elems.iter().any(required) {
         return Err("the pattern needs at least one word that is not optional".into());
     }
-    Ok(Pattern(elems))
+    Ok(Pattern::new(elems))
 }
 
 fn parse_slot(part: &str) -> Result<Elem, String> {
