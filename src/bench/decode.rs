@@ -33,6 +33,11 @@ pub struct BenchArgs {
     /// (the server's default).
     #[arg(long, value_enum, default_value = "candle")]
     pub decode_kernel: BenchDecodeKernel,
+    /// Generate exactly `--max-new-tokens` tokens, past the end of turn
+    /// (as llama-bench's tg128 does), so that variants whose greedy
+    /// replies end at different lengths compare like with like.
+    #[arg(long)]
+    pub ignore_end_of_turn: bool,
     /// Print the workload's messages as JSON (for running the same prompt
     /// elsewhere, e.g. llama-server) and exit.
     #[arg(long)]
@@ -124,6 +129,9 @@ pub fn run(args: &BenchArgs) -> Result<(), EngineError> {
     let mut model =
         LoadedModelHandle::load_with_kernel(&args.model, format, implementation, kernel)?;
     let load_secs = started.elapsed().as_secs_f64();
+    if args.ignore_end_of_turn {
+        model.ignore_end_of_turn();
+    }
     let request = GenerationRequest {
         messages: workload(),
         sampling: SamplingParams {

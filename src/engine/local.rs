@@ -197,6 +197,13 @@ pub mod bench_access {
             LoadedModel::load(path, None, format, implementation, kernel).map(Self)
         }
 
+        /// From now on, generation runs to `max_new_tokens` past the
+        /// end-of-turn token (llama-bench's tg figure does the same), so
+        /// every variant measured generates the same number of tokens.
+        pub fn ignore_end_of_turn(&mut self) {
+            self.0.stop_tokens.clear();
+        }
+
         /// Model name, architecture and device.
         pub fn description(&self) -> &str {
             &self.0.description
