@@ -314,30 +314,39 @@ def timed_run(args, target, n, rnd, pids, results):
 
 def candor_single(args):
     """`candor bench` once (3 timed runs inside); returns (prefill, decode) medians."""
-    cmd = [str(ROOT / args.candor_bin), "bench", "--model", args.model, "--runs", "3"]
+    # Exactly 128 tokens after the ~435-token prompt, as llama-bench's
+    # tg128 (which ignores the end of turn too).
+    cmd = [str(ROOT / args.candor_bin), "bench", "--model", args.model, "--runs", "3",
+           "--ignore-end-of-turn"]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout
     for line in out.splitlines():
         log(f"  {line}")
         if line.startswith("median: prefill "):
             words = line.split()
-            return float(words[2]), float(words[5])
-    return None, None
+            # Candor's decode follows its prompt: compared with both
+            # llama-bench figures (empty context and 435 tokens).
+            return float(words[2]), float(words[5]), float(words[5])
+    return None, None, None
 
 
 def llama_single(llama_bench):
-    """`llama-bench -t 2 -p 512 -n 128 -r 3`; returns (pp512, tg128) tok/s."""
+    """`llama-bench -t 2 -p 512 -n 128 -d 0,435 -r 3`; returns (pp512, tg128,
+    tg128 after 435 tokens of context: Candor's prompt length) tok/s."""
     cmd = [llama_bench, "-m", str(ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"), "-t", "2",
-           "-p", "512", "-n", "128", "-r", "3", "-o", "json"]
+           "-p", "512", "-n", "128", "-d", "0,435", "-r", "3", "-o", "json"]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     try:
         rows = json.loads(result.stdout)
     except json.JSONDecodeError:
         log(f"  llama-bench failed: {result.stderr.strip()[-300:]}")
-        return None, None
-    pp = next((r["avg_ts"] for r in rows if r.get("n_prompt") and not r.get("n_gen")), None)
-    tg = next((r["avg_ts"] for r in rows if r.get("n_gen") and not r.get("n_prompt")), None)
-    log(f"  llama-bench: pp512 {pp} tok/s, tg128 {tg} tok/s")
-    return pp, tg
+        return None, None, None
+    def rate(gen, depth):
+        return next((r["avg_ts"] for r in rows
+                     if bool(r.get("n_gen")) == gen and bool(r.get("n_prompt")) != gen
+                     and r.get("n_depth", 0) == depth), None)
+    pp, tg, tg_deep = rate(False, 0), rate(True, 0), rate(True, 435)
+    log(f"  llama-bench: pp512 {pp} tok/s, tg128 {tg} tok/s, tg128 @ d435 {tg_deep} tok/s")
+    return pp, tg, tg_deep
 
 
 def single_requests(args, llama_bench):
@@ -358,17 +367,19 @@ def single_requests(args, llama_bench):
 
     c_pp, c_tg = median_of("candor", 0), median_of("candor", 1)
     l_pp, l_tg = median_of("llama", 0), median_of("llama", 1)
-    free = sum(r[2] for r in runs["candor"] + runs["llama"])
+    l_deep = median_of("llama", 2)
+    free = sum(r[3] for r in runs["candor"] + runs["llama"])
     total = len(runs["candor"]) + len(runs["llama"])
     return "\n".join([
         f"Single request, {args.single_rounds} interleaved round(s), cores free before {free}/{total} runs "
-        "(Candor: `candor bench`, median of 3 runs each, ~435-token prompt, greedy decode of up to 128 tokens; "
-        "llama.cpp: `llama-bench -t 2 -p 512 -n 128 -r 3`, mean of 3 each); medians over rounds:",
+        "(Candor: `candor bench --ignore-end-of-turn`, median of 3 runs each, ~435-token prompt, greedy decode of 128 tokens; "
+        "llama.cpp: `llama-bench -t 2 -p 512 -n 128 -d 0,435 -r 3`, mean of 3 each); medians over rounds:",
         "",
         "| | Candor tok/s | llama.cpp tok/s | Candor/llama |",
         "|---|---:|---:|---:|",
         f"| prefill (Candor prompt / pp512) | {fmt(c_pp, 1)} | {fmt(l_pp, 1)} | {ratio(c_pp, l_pp)} |",
-        f"| decode (Candor up to 128 / tg128) | {fmt(c_tg, 1)} | {fmt(l_tg, 1)} | {ratio(c_tg, l_tg)} |",
+        f"| decode (Candor 128 after its prompt / tg128) | {fmt(c_tg, 1)} | {fmt(l_tg, 1)} | {ratio(c_tg, l_tg)} |",
+        f"| decode (Candor 128 after its prompt / tg128 @ d435) | {fmt(c_tg, 1)} | {fmt(l_deep, 1)} | {ratio(c_tg, l_deep)} |",
     ])
 
 

@@ -23,15 +23,16 @@ pub struct BenchArgs {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
-    /// Weight format in memory: q8_0 (converted at load), as-stored, or f32.
-    #[arg(long, value_enum, default_value = "q8_0")]
+    /// Weight format in memory: as-stored (the server's default), q8_0
+    /// (converted at load), or f32.
+    #[arg(long, value_enum, default_value = "as-stored")]
     pub weights: BenchWeights,
     /// Forward pass: Candor's own (llama family) or candle-transformers'.
     #[arg(long, value_enum, default_value = "own")]
     pub implementation: BenchImplementation,
-    /// Decode kernel: Candor's own (Q4_0/Q4_1/Q8_0 weights) or candle's
-    /// (the server's default).
-    #[arg(long, value_enum, default_value = "candle")]
+    /// Decode kernel: Candor's own (Q4_0/Q4_1/Q8_0 weights; the server's
+    /// default) or candle's.
+    #[arg(long, value_enum, default_value = "own")]
     pub decode_kernel: BenchDecodeKernel,
     /// Generate exactly `--max-new-tokens` tokens, past the end of turn
     /// (as llama-bench's tg128 does), so that variants whose greedy

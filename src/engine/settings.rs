@@ -72,8 +72,8 @@ pub struct EngineSettings {
     pub max_generation_secs: u64,
     /// Seed for sampling, so runs can be reproduced.
     pub seed: u64,
-    /// How weights are held in memory: `q8_0` (4/5-bit weights converted at
-    /// load; faster prompt processing) or `as_stored`.
+    /// How weights are held in memory: `as_stored` (the default) or `q8_0`
+    /// (4/5-bit weights converted at load, for candle's decode kernel).
     pub weights: WeightFormat,
     /// Conversations generating together in one forward pass.
     pub max_batch: NonZeroUsize,
@@ -98,7 +98,8 @@ pub struct EngineSettings {
     /// model was not asked for.
     pub ignore_end_of_turn: bool,
     /// Who multiplies the weights one token at a time (decode): `own`
-    /// (Candor's kernels for Q4_0/Q4_1/Q8_0 weights) or `candle`.
+    /// (the default; Candor's kernels for Q4_0/Q4_1/Q8_0 weights) or
+    /// `candle`.
     pub decode_kernel: DecodeKernel,
 }
 
