@@ -151,10 +151,7 @@ impl LoadedModel {
                 &mut file,
                 &arch,
                 format,
-                std::env::var("PROBE_DENSE")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(DENSE_FROM_ROWS),
+                DENSE_FROM_ROWS,
                 kernel,
             )?)
         } else {
