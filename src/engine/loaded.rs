@@ -170,7 +170,9 @@ impl LoadedModel {
             Backend::Upstream(_) => "one request at a time",
         };
         let kernel_name = match (&backend, kernel) {
-            (Backend::Own(_), DecodeKernel::Own) => "own decode kernel",
+            (Backend::Own(_), DecodeKernel::Own) if super::kernels::has_simd() => {
+                "own decode kernel"
+            }
             _ => "candle decode kernel",
         };
         let description = format!(

@@ -24,6 +24,13 @@ mod scalar;
 mod tests;
 
 pub(crate) use blocks::BlockFormat;
+
+/// Whether this CPU runs the kernels' SIMD path. Without it the portable
+/// loops are slower than candle's own SIMD kernels (NEON on ARM, SSE on
+/// older x86), so [`DecodeKernel::Own`] then uses candle's.
+pub(crate) fn has_simd() -> bool {
+    dispatch::detected() != dispatch::Isa::Scalar
+}
 pub(crate) use matvec::{product, QuantMatrix};
 
 /// Which kernel multiplies the quantized weights in decode (few rows).
@@ -34,7 +41,8 @@ pub enum DecodeKernel {
     /// Q8_0 weights; other formats fall back to candle's. The default: with
     /// the default weights (as stored) it decodes faster than candle's
     /// kernel on a Q8_0 copy and the answer evaluation is unchanged (see
-    /// README, "Decode kernel").
+    /// README, "Decode kernel"). On CPUs without AVX2 candle's kernels run
+    /// instead (see [`has_simd`]).
     #[default]
     Own,
     /// candle's quantized matrix product for every format.

@@ -38,7 +38,8 @@ impl Linear {
     /// `dense_from_rows`: from this many rows on, products go through the
     /// dense f32 path (`usize::MAX` never).
     /// `kernel`: who multiplies few rows (the own kernels only for the
-    /// formats they support, with inputs a whole number of blocks wide).
+    /// formats they support, with inputs a whole number of blocks wide, on
+    /// CPUs with their SIMD path).
     pub(crate) fn new(
         weight: Arc<QTensor>,
         dense_from_rows: usize,
@@ -46,7 +47,9 @@ impl Linear {
     ) -> candle_core::Result<Self> {
         let (out, input) = weight.shape().dims2()?;
         let own = match kernel {
-            DecodeKernel::Own if input.is_multiple_of(32) && weight.device().is_cpu() => {
+            DecodeKernel::Own
+                if input.is_multiple_of(32) && weight.device().is_cpu() && kernels::has_simd() =>
+            {
                 BlockFormat::of(weight.dtype())
             }
             _ => None,
