@@ -79,6 +79,7 @@ async fn main() -> ExitCode {
             Some(candor::bench::BenchMode::Retrieval(args)) => {
                 candor::bench::run_retrieval(&args).await.map(|_| ())
             }
+            Some(candor::bench::BenchMode::Sampling(args)) => candor::bench::run_sampling(&args),
         },
         #[cfg(feature = "tools")]
         Command::Redteam(args) => redteam(&args).await,

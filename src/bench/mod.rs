@@ -8,6 +8,8 @@
 //!   latency and throughput (`scripts/bench_vs_llama.py` compares the two).
 //! - `candor bench retrieval` ([`run_retrieval`]): knowledge-base retrieval
 //!   time over 2,000 synthetic entries (question embedding, scoring, total).
+//! - `candor bench sampling` ([`run_sampling`]): time to choose a token from
+//!   a vocabulary's logits, Candor's sampler beside candle's.
 
 mod candor_client;
 mod decode;
@@ -17,6 +19,7 @@ mod load_cli;
 mod report;
 mod retrieval;
 mod runner;
+mod sampling;
 mod scripts;
 mod sse;
 mod tokens;
@@ -28,6 +31,7 @@ pub use load_cli::{anonymous_system_prompt, run_cli as run_load_cli, LoadArgs, T
 pub use report::{LoadReport, LoadSummary, Percentiles, TokenSource, TurnRecord};
 pub use retrieval::{run_retrieval, RetrievalArgs, RetrievalReport};
 pub use runner::{run_load, LoadPlan, LoadTarget};
+pub use sampling::{run_sampling, SamplingArgs};
 pub use scripts::{customer_message, script_for, CustomerScript, CUSTOMER_SCRIPTS};
 pub use tokens::TokenCounter;
 
@@ -52,4 +56,7 @@ pub enum BenchMode {
     /// Knowledge-base retrieval time over synthetic entries (p50/p95 of
     /// question embedding, scoring and total).
     Retrieval(RetrievalArgs),
+    /// Time to choose one token with a shop's sampling settings, Candor's
+    /// sampler beside candle-transformers' (median per token).
+    Sampling(SamplingArgs),
 }

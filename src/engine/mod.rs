@@ -34,6 +34,7 @@ pub use local::bench_access as local_bench;
 pub use local::LocalEngine;
 pub use remote::{RemoteEngine, RemoteSettingsError};
 pub use requantize::WeightFormat;
+pub(crate) use sampling::Sampler;
 pub use sampling::SamplingParams;
 pub use scripted::ScriptedEngine;
 pub use settings::{EngineBackend, EngineSettings};
