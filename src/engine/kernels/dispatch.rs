@@ -1,5 +1,6 @@
-//! Chooses the instruction set once per process: AVX2 when the CPU has
-//! AVX2, FMA and F16C, the portable loops otherwise.
+//! Chooses the instruction set once per process: AVX-512 VNNI (256-bit
+//! vectors) when the CPU has it besides AVX2, FMA and F16C; AVX2 when it
+//! has those three; the portable loops otherwise.
 
 use std::sync::OnceLock;
 
@@ -13,6 +14,8 @@ pub(crate) enum Isa {
     Scalar,
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512Vnni,
 }
 
 /// The best instruction set this CPU supports (detected once).
@@ -24,6 +27,12 @@ pub(crate) fn detected() -> Isa {
             && is_x86_feature_detected!("fma")
             && is_x86_feature_detected!("f16c")
         {
+            if is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512vl")
+                && is_x86_feature_detected!("avx512vnni")
+            {
+                return Isa::Avx512Vnni;
+            }
             return Isa::Avx2;
         }
         Isa::Scalar
@@ -35,14 +44,18 @@ pub(crate) fn detected() -> Isa {
 pub(crate) fn available() -> Vec<Isa> {
     let mut all = vec![Isa::Scalar];
     #[cfg(target_arch = "x86_64")]
-    if detected() == Isa::Avx2 {
+    if detected() != Isa::Scalar {
         all.push(Isa::Avx2);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if detected() == Isa::Avx512Vnni {
+        all.push(Isa::Avx512Vnni);
     }
     all
 }
 
 /// `out[j * acts.len() + r]` = weight row `j` times `acts[r]`, with `isa`.
-#[allow(unsafe_code)] // calling the AVX2 kernel once the CPU is known to have it
+#[allow(unsafe_code)] // calling the x86 kernels once the CPU is known to have them
 pub(crate) fn dot_rows(
     isa: Isa,
     format: BlockFormat,
@@ -57,5 +70,11 @@ pub(crate) fn dot_rows(
         // SAFETY: `Isa::Avx2` is only produced by `detected` after the CPU
         // reported AVX2, FMA and F16C.
         Isa::Avx2 => unsafe { super::avx2::dot_rows(format, weights, row_bytes, acts, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx512Vnni` is only produced by `detected` after the
+        // CPU reported AVX2, FMA, F16C, AVX-512F, VL and VNNI.
+        Isa::Avx512Vnni => unsafe {
+            super::avx2::dot_rows_vnni(format, weights, row_bytes, acts, out)
+        },
     }
 }
