@@ -199,9 +199,10 @@ impl CacheStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::kv_cache::KvPrecision;
 
     fn cache(tokens: &[u32]) -> SequenceCache {
-        let mut cache = SequenceCache::new(1, 4);
+        let mut cache = SequenceCache::new(1, 4, KvPrecision::F16);
         let rows = vec![0.5; tokens.len() * 4];
         cache.append(0, &rows, &rows);
         cache.push_tokens(tokens);

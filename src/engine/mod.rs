@@ -10,6 +10,7 @@ pub mod chat_template;
 mod error;
 mod kernels;
 mod kv_cache;
+mod kv_element;
 mod llama;
 mod load;
 mod loaded;

@@ -3,9 +3,10 @@
 //! The weights stay in the block format they are held in (Q4_0, Q4_1 or
 //! Q8_0); the input rows are quantized to 8-bit blocks once per product
 //! ([`activation`]), and every output is an integer dot product per block
-//! scaled in f32. An AVX2 path is chosen at run time when the CPU has it;
-//! the portable scalar path runs elsewhere and is the reference the tests
-//! compare the SIMD path with. Each product meets candle's worker pool once
+//! scaled in f32. An AVX2 path is chosen at run time when the CPU has it
+//! (with AVX-512 VNNI's `dpbusd` for the byte products where the CPU has
+//! that too); the portable scalar path runs elsewhere and is the reference
+//! the tests compare the SIMD paths with. Each product meets candle's worker pool once
 //! (the pool its own kernels and the attention use, so no second pool
 //! competes for the cores).
 //!
@@ -18,6 +19,7 @@ mod activation;
 mod avx2;
 mod blocks;
 mod dispatch;
+pub(crate) mod half_rows;
 mod matvec;
 mod scalar;
 #[cfg(test)]

@@ -6,7 +6,8 @@
 
 use candle_core::{Device, Tensor};
 
-use crate::engine::kv_cache::Segments;
+use crate::engine::kv_cache::{KvSegments, Segments};
+use crate::engine::kv_element::KvElement;
 
 /// Queries from this many tokens on use the dense path.
 pub(crate) const DENSE_FROM_QUERIES: usize = 16;
@@ -20,81 +21,11 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
-    fn group(&self) -> usize {
+    pub(crate) fn group(&self) -> usize {
         self.heads / self.kv_heads
     }
-    fn kv_dim(&self) -> usize {
+    pub(crate) fn kv_dim(&self) -> usize {
         self.kv_heads * self.head_dim
-    }
-}
-
-/// One row (`kv_dim` values) of a segmented cache.
-fn row<'a>(segments: &Segments<'a>, pos: usize, kv_dim: usize) -> &'a [f32] {
-    let first_rows = segments[0].len() / kv_dim;
-    if pos < first_rows {
-        &segments[0][pos * kv_dim..(pos + 1) * kv_dim]
-    } else {
-        let pos = pos - first_rows;
-        &segments[1][pos * kv_dim..(pos + 1) * kv_dim]
-    }
-}
-
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight independent sums let the compiler use vector registers.
-    let mut acc = [0f32; 8];
-    let (a8, a_rest) = a.split_at(a.len() / 8 * 8);
-    let (b8, b_rest) = b.split_at(a8.len());
-    for (x, y) in a8.chunks_exact(8).zip(b8.chunks_exact(8)) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    let tail: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-/// One query head of the tokens `start..start + n`: writes `[n, head_dim]`
-/// into `out`. `queries` is `[n, heads * head_dim]`.
-pub(crate) fn head_by_loops(
-    shape: Shape,
-    head: usize,
-    queries: &[f32],
-    keys: &Segments<'_>,
-    values: &Segments<'_>,
-    start: usize,
-    out: &mut [f32],
-) {
-    let hd = shape.head_dim;
-    let kv_dim = shape.kv_dim();
-    let kv_offset = (head / shape.group()) * hd;
-    let scale = 1.0 / (hd as f32).sqrt();
-    let q_width = shape.heads * hd;
-    let mut scores = Vec::with_capacity(start + queries.len() / q_width);
-    for (i, out_row) in out.chunks_exact_mut(hd).enumerate() {
-        let q = &queries[i * q_width + head * hd..i * q_width + (head + 1) * hd];
-        let visible = start + i + 1;
-        scores.clear();
-        let mut max = f32::NEG_INFINITY;
-        for pos in 0..visible {
-            let k = &row(keys, pos, kv_dim)[kv_offset..kv_offset + hd];
-            let s = dot(q, k) * scale;
-            max = max.max(s);
-            scores.push(s);
-        }
-        let mut sum = 0.0;
-        for s in &mut scores {
-            *s = (*s - max).exp();
-            sum += *s;
-        }
-        out_row.fill(0.0);
-        for (pos, &p) in scores.iter().enumerate() {
-            let v = &row(values, pos, kv_dim)[kv_offset..kv_offset + hd];
-            let w = p / sum;
-            for (o, x) in out_row.iter_mut().zip(v) {
-                *o += w * x;
-            }
-        }
     }
 }
 
@@ -105,11 +36,10 @@ const QUERY_BLOCK: usize = 64;
 
 /// All heads of the tokens `start..start + n` with dense products: returns
 /// `[n, heads * head_dim]`.
-pub(crate) fn all_heads_dense(
+pub(crate) fn all_heads_dense<T: KvElement>(
     shape: Shape,
     queries: &[f32],
-    keys: &Segments<'_>,
-    values: &Segments<'_>,
+    kv: &KvSegments<'_, T>,
     start: usize,
 ) -> candle_core::Result<Vec<f32>> {
     let (hd, kv_heads) = (shape.head_dim, shape.kv_heads);
@@ -118,13 +48,17 @@ pub(crate) fn all_heads_dense(
     let total = start + n;
     let cpu = Device::Cpu;
     // [total, kv_heads, hd] -> [kv_heads, total, hd]
-    let cache = |segments: &Segments<'_>| -> candle_core::Result<Tensor> {
-        Tensor::from_vec(segments.concat(), (total, kv_heads, hd), &cpu)?
+    let cache = |segments: &Segments<'_, T>| -> candle_core::Result<Tensor> {
+        let mut rows = Vec::with_capacity(total * kv_heads * hd);
+        for part in segments {
+            T::extend_f32(part, &mut rows);
+        }
+        Tensor::from_vec(rows, (total, kv_heads, hd), &cpu)?
             .transpose(0, 1)?
             .contiguous()
     };
-    let k = cache(keys)?;
-    let v = cache(values)?;
+    let k = cache(&kv.keys)?;
+    let v = cache(&kv.values)?;
     let mut out = Vec::with_capacity(queries.len());
     for first in (0..n).step_by(QUERY_BLOCK) {
         let rows = QUERY_BLOCK.min(n - first);
@@ -189,6 +123,7 @@ fn block_attention(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::llama::attention_loops;
 
     fn pseudo_random(len: usize, seed: u32) -> Vec<f32> {
         let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
@@ -202,8 +137,9 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn loops_and_dense_products_agree_across_a_segmented_cache() {
+    /// Loops (positions in 1 and 3 parts) and dense products over the
+    /// same stored cache (in `T`).
+    fn loops_and_dense_agree<T: KvElement>(store: fn(&[f32]) -> Vec<T>) {
         let shape = Shape {
             heads: 6,
             kv_heads: 2,
@@ -211,40 +147,80 @@ mod tests {
         };
         let (start, n) = (5, 70);
         let total = start + n;
-        let keys = pseudo_random(total * shape.kv_dim(), 1);
-        let values = pseudo_random(total * shape.kv_dim(), 2);
+        let keys = store(&pseudo_random(total * shape.kv_dim(), 1));
+        let values = store(&pseudo_random(total * shape.kv_dim(), 2));
         let queries = pseudo_random(n * shape.heads * shape.head_dim, 3);
         // The first three rows live in the "shared prefix" segment.
         let split = 3 * shape.kv_dim();
-        let k: Segments<'_> = [&keys[..split], &keys[split..]];
-        let v: Segments<'_> = [&values[..split], &values[split..]];
-        let dense = all_heads_dense(shape, &queries, &k, &v, start).expect("dense");
-        let width = shape.heads * shape.head_dim;
-        for head in 0..shape.heads {
-            let mut out = vec![0.0; n * shape.head_dim];
-            head_by_loops(shape, head, &queries, &k, &v, start, &mut out);
-            for i in 0..n {
-                for d in 0..shape.head_dim {
-                    let a = out[i * shape.head_dim + d];
-                    let b = dense[i * width + head * shape.head_dim + d];
-                    assert!(
-                        (a - b).abs() < 1e-4,
-                        "head {head} token {i} dim {d}: {a} vs {b}"
-                    );
-                }
+        let kv = KvSegments {
+            keys: [&keys[..split], &keys[split..]],
+            values: [&values[..split], &values[split..]],
+        };
+        let dense = all_heads_dense(shape, &queries, &kv, start).expect("dense");
+        for parts in [1, 3] {
+            let loops = attention_loops::all_heads(shape, &queries, &kv, start, parts);
+            for (i, (a, b)) in loops.iter().zip(&dense).enumerate() {
+                assert!((a - b).abs() < 1e-4, "{parts} parts, value {i}: {a} vs {b}");
             }
         }
         // The first query sees only positions 0..=start: changing a later
         // value must not change it.
-        let mut later = values.clone();
+        let mut later = pseudo_random(total * shape.kv_dim(), 2);
         let last = (total - 1) * shape.kv_dim();
         later[last] += 100.0;
-        let v2: Segments<'_> = [&later[..split], &later[split..]];
-        let mut a = vec![0.0; n * shape.head_dim];
-        let mut b = vec![0.0; n * shape.head_dim];
-        head_by_loops(shape, 0, &queries, &k, &v, start, &mut a);
-        head_by_loops(shape, 0, &queries, &k, &v2, start, &mut b);
-        assert_eq!(a[..shape.head_dim], b[..shape.head_dim], "causal");
-        assert_ne!(a[(n - 1) * shape.head_dim], b[(n - 1) * shape.head_dim]);
+        let later = store(&later);
+        let kv2 = KvSegments {
+            values: [&later[..split], &later[split..]],
+            ..kv
+        };
+        let width = shape.heads * shape.head_dim;
+        let a = attention_loops::all_heads(shape, &queries, &kv, start, 2);
+        let b = attention_loops::all_heads(shape, &queries, &kv2, start, 2);
+        assert_eq!(a[..width], b[..width], "causal");
+        assert_ne!(a[(n - 1) * width], b[(n - 1) * width]);
+    }
+
+    #[test]
+    fn loops_and_dense_products_agree_across_a_segmented_cache() {
+        loops_and_dense_agree::<f32>(|rows| rows.to_vec());
+        loops_and_dense_agree::<half::f16>(|rows| {
+            rows.iter().map(|&v| half::f16::from_f32(v)).collect()
+        });
+    }
+
+    #[test]
+    fn an_f16_cache_attends_within_its_rounding_of_an_f32_one() {
+        let shape = Shape {
+            heads: 9,
+            kv_heads: 3,
+            head_dim: 64,
+        };
+        let (start, n) = (300, 1);
+        let total = start + n;
+        let keys = pseudo_random(total * shape.kv_dim(), 4);
+        let values = pseudo_random(total * shape.kv_dim(), 5);
+        let queries: Vec<f32> = pseudo_random(n * shape.heads * shape.head_dim, 6)
+            .iter()
+            .map(|q| q * 4.0)
+            .collect();
+        let half = |rows: &[f32]| -> Vec<half::f16> {
+            rows.iter().map(|&v| half::f16::from_f32(v)).collect()
+        };
+        let (keys16, values16) = (half(&keys), half(&values));
+        let exact = KvSegments {
+            keys: [&keys[..], &[][..]],
+            values: [&values[..], &[][..]],
+        };
+        let rounded = KvSegments {
+            keys: [&keys16[..], &[][..]],
+            values: [&values16[..], &[][..]],
+        };
+        let a = attention_loops::all_heads(shape, &queries, &exact, start, 2);
+        let b = attention_loops::all_heads(shape, &queries, &rounded, start, 2);
+        // Values in [-1, 1] are rounded by at most 2^-12; the scores move
+        // by |q| * |k| * 2^-12 summed over 64 dimensions.
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!((x - y).abs() < 2e-3, "value {i}: {x} vs {y}");
+        }
     }
 }

@@ -7,10 +7,11 @@ use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
 
 use super::attention::{self, Shape, DENSE_FROM_QUERIES};
+use super::attention_loops::{self, Partial};
 use super::hyper::Hyper;
 use super::rope::Rope;
 use super::weights::Weights;
-use crate::engine::kv_cache::SequenceCache;
+use crate::engine::kv_cache::{KvPrecision, LayerView, SequenceCache};
 use crate::engine::{DecodeKernel, EngineError, WeightFormat};
 
 /// One conversation's part of a forward pass: its new tokens, appended to
@@ -28,6 +29,7 @@ pub(crate) struct LlamaModel {
     hyper: Hyper,
     weights: Weights,
     rope: Rope,
+    cache_precision: KvPrecision,
 }
 
 impl LlamaModel {
@@ -43,10 +45,17 @@ impl LlamaModel {
         let hyper = Hyper::from_gguf(content, arch)?;
         let weights = Weights::load(content, reader, &hyper, format, dense_from_rows, kernel)?;
         let rope = Rope::new(hyper.rope_dim, hyper.rope_base);
+        // f32 weights are the exact reference; every other format keeps
+        // keys and values in f16, as llama.cpp does.
+        let cache_precision = match format {
+            WeightFormat::F32 => KvPrecision::F32,
+            WeightFormat::AsStored | WeightFormat::Q8_0 => KvPrecision::F16,
+        };
         Ok(Self {
             hyper,
             weights,
             rope,
+            cache_precision,
         })
     }
 
@@ -56,7 +65,7 @@ impl LlamaModel {
 
     /// An empty cache for this model.
     pub(crate) fn new_cache(&self) -> SequenceCache {
-        SequenceCache::new(self.hyper.layers, self.hyper.kv_dim())
+        SequenceCache::new(self.hyper.layers, self.hyper.kv_dim(), self.cache_precision)
     }
 
     /// Runs every step's tokens in one pass. Returns, per step, the logits
@@ -171,49 +180,76 @@ fn attend(
     let q_width = h.heads * h.head_dim;
     let total: usize = counts.iter().sum();
     let mut out = vec![0f32; total * q_width];
-    let caches: Vec<_> = steps
-        .iter()
-        .map(|s| (s.cache.keys(layer), s.cache.values(layer)))
-        .collect();
+    let mut caches = Vec::with_capacity(steps.len());
+    for (s, step) in steps.iter().enumerate() {
+        match step.cache.layer(layer) {
+            Some(view) => caches.push(view),
+            None => candle_core::bail!("the cache of sequence {s} has no layer {layer}"),
+        }
+    }
     let queries = |s: usize| &q[offsets[s] * q_width..(offsets[s] + counts[s]) * q_width];
+    // Few-token steps by loops: one item per (step, key/value head, part
+    // of the positions), so both threads have work even for one
+    // conversation with three key/value heads.
     let mut small = Vec::new();
     for s in 0..steps.len() {
         if counts[s] >= DENSE_FROM_QUERIES {
-            let (keys, values) = &caches[s];
-            let dense = attention::all_heads_dense(shape, queries(s), keys, values, starts[s])?;
+            let dense = match &caches[s] {
+                LayerView::F16(kv) => attention::all_heads_dense(shape, queries(s), kv, starts[s]),
+                LayerView::F32(kv) => attention::all_heads_dense(shape, queries(s), kv, starts[s]),
+            }?;
             out[offsets[s] * q_width..(offsets[s] + counts[s]) * q_width].copy_from_slice(&dense);
         } else if counts[s] > 0 {
-            small.extend((0..h.heads).map(|head| (s, head)));
+            small.push(s);
+        }
+    }
+    let threads = candle_core::utils::get_num_threads().max(1);
+    let parts = (2 * threads)
+        .div_ceil((small.len() * h.kv_heads).max(1))
+        .max(1);
+    // Items to compute (step, key/value head, positions), and per step and
+    // key/value head the items to merge.
+    let mut items = Vec::new();
+    let mut merges = Vec::new();
+    for &s in &small {
+        for kv_head in 0..h.kv_heads {
+            let first = items.len();
+            for positions in attention_loops::position_parts(starts[s] + counts[s], parts) {
+                items.push((s, kv_head, positions));
+            }
+            merges.push((s, kv_head, first..items.len()));
         }
     }
     // candle's own worker pool, the one its matrix products use: a second
     // pool would fight it for the same cores.
-    let heads: Vec<OnceLock<Vec<f32>>> = small.iter().map(|_| OnceLock::new()).collect();
-    candle_core::utils::barrier_pool().execute_chunked(small.len(), |range| {
+    let partials: Vec<OnceLock<Partial>> = items.iter().map(|_| OnceLock::new()).collect();
+    candle_core::utils::barrier_pool().execute_chunked(items.len(), |range| {
         for item in range {
-            let (s, head) = small[item];
-            let (keys, values) = &caches[s];
-            let mut head_out = vec![0f32; counts[s] * h.head_dim];
-            attention::head_by_loops(
-                shape,
-                head,
-                queries(s),
-                keys,
-                values,
-                starts[s],
-                &mut head_out,
-            );
-            let _ = heads[item].set(head_out);
+            let (s, kv_head, positions) = items[item].clone();
+            let (query, start) = (queries(s), starts[s]);
+            let partial = match &caches[s] {
+                LayerView::F16(kv) => {
+                    attention_loops::kv_head_partial(shape, kv_head, query, kv, start, positions)
+                }
+                LayerView::F32(kv) => {
+                    attention_loops::kv_head_partial(shape, kv_head, query, kv, start, positions)
+                }
+            };
+            let _ = partials[item].set(partial);
         }
     });
-    for (&(s, head), head_out) in small.iter().zip(&heads) {
-        let Some(head_out) = head_out.get() else {
-            candle_core::bail!("attention head {head} of sequence {s} was not computed")
+    for (s, kv_head, ids) in merges {
+        let Some(done) = partials[ids]
+            .iter()
+            .map(OnceLock::get)
+            .collect::<Option<Vec<_>>>()
+        else {
+            candle_core::bail!(
+                "attention of key/value head {kv_head} of sequence {s} was not computed"
+            )
         };
-        for (i, values) in head_out.chunks_exact(h.head_dim).enumerate() {
-            let at = (offsets[s] + i) * q_width + head * h.head_dim;
-            out[at..at + h.head_dim].copy_from_slice(values);
-        }
+        let rows = offsets[s] * q_width..(offsets[s] + counts[s]) * q_width;
+        attention_loops::merge_into(shape, kv_head, &done, &mut out[rows]);
     }
     Ok(out)
 }

@@ -9,6 +9,7 @@
 //! slices, where candle's per-op overhead would dominate at one token.
 
 mod attention;
+mod attention_loops;
 mod forward;
 mod hyper;
 mod linear;
