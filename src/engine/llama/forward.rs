@@ -161,6 +161,9 @@ impl LlamaModel {
     }
 }
 
+/// Positions per part of a key/value head's attention (see [`attend`]).
+const POSITIONS_PER_PART: usize = 128;
+
 /// Attention of every step's new tokens over its cache (which already holds
 /// them): `[total, heads * head_dim]`.
 fn attend(
@@ -190,7 +193,9 @@ fn attend(
     let queries = |s: usize| &q[offsets[s] * q_width..(offsets[s] + counts[s]) * q_width];
     // Few-token steps by loops: one item per (step, key/value head, part
     // of the positions), so both threads have work even for one
-    // conversation with three key/value heads.
+    // conversation with three key/value heads. The parts depend on the
+    // conversation's length only, never on who else is in the batch: the
+    // summation order, and so the reply, is the same batched or alone.
     let mut small = Vec::new();
     for s in 0..steps.len() {
         if counts[s] >= DENSE_FROM_QUERIES {
@@ -203,10 +208,6 @@ fn attend(
             small.push(s);
         }
     }
-    let threads = candle_core::utils::get_num_threads().max(1);
-    let parts = (2 * threads)
-        .div_ceil((small.len() * h.kv_heads).max(1))
-        .max(1);
     // Items to compute (step, key/value head, positions), and per step and
     // key/value head the items to merge.
     let mut items = Vec::new();
@@ -214,7 +215,10 @@ fn attend(
     for &s in &small {
         for kv_head in 0..h.kv_heads {
             let first = items.len();
-            for positions in attention_loops::position_parts(starts[s] + counts[s], parts) {
+            let seen = starts[s] + counts[s];
+            for positions in
+                attention_loops::position_parts(seen, seen.div_ceil(POSITIONS_PER_PART))
+            {
                 items.push((s, kv_head, positions));
             }
             merges.push((s, kv_head, first..items.len()));
