@@ -5,6 +5,7 @@
 //! [`super::kernels`]); nothing is converted ahead of time.
 
 use half::f16;
+use half::slice::HalfFloatSliceExt;
 
 use super::kernels;
 
@@ -54,11 +55,16 @@ impl KvElement for f32 {
 
 impl KvElement for f16 {
     fn extend_from_f32(into: &mut Vec<Self>, values: &[f32]) {
-        into.extend(values.iter().map(|&v| f16::from_f32(v)));
+        let start = into.len();
+        into.resize(start + values.len(), f16::ZERO);
+        // `half` converts with F16C where the CPU has it.
+        into[start..].convert_from_f32_slice(values);
     }
 
     fn extend_f32(rows: &[Self], into: &mut Vec<f32>) {
-        into.extend(rows.iter().map(|v| v.to_f32()));
+        let start = into.len();
+        into.resize(start + rows.len(), 0.0);
+        rows.convert_to_f32_slice(&mut into[start..]);
     }
 
     #[inline]

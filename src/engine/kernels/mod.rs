@@ -21,6 +21,7 @@ mod blocks;
 mod dispatch;
 pub(crate) mod half_rows;
 mod matvec;
+pub(crate) mod prefetch;
 mod scalar;
 #[cfg(test)]
 mod tests;

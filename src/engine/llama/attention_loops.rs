@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::attention::Shape;
-use crate::engine::kernels::half_rows::prefetch;
+use crate::engine::kernels::prefetch;
 use crate::engine::kv_cache::{KvSegments, Segments};
 use crate::engine::kv_element::KvElement;
 
@@ -70,7 +70,7 @@ pub(crate) fn kv_head_partial<T: KvElement>(
         scores.clear();
         for pos in seen.clone() {
             if pos + AHEAD < seen.end {
-                prefetch(&row(&kv.keys, pos + AHEAD, kv_dim)[kv_offset..kv_offset + hd]);
+                prefetch::row(&row(&kv.keys, pos + AHEAD, kv_dim)[kv_offset..kv_offset + hd]);
             }
             let k = &row(&kv.keys, pos, kv_dim)[kv_offset..kv_offset + hd];
             scores.extend(q.chunks_exact(hd).map(|qg| T::dot(qg, k) * scale));
@@ -92,7 +92,7 @@ pub(crate) fn kv_head_partial<T: KvElement>(
         let end = seen.end;
         for (pos, by_head) in seen.zip(scores.chunks_exact(group)) {
             if pos + AHEAD < end {
-                prefetch(&row(&kv.values, pos + AHEAD, kv_dim)[kv_offset..kv_offset + hd]);
+                prefetch::row(&row(&kv.values, pos + AHEAD, kv_dim)[kv_offset..kv_offset + hd]);
             }
             let v = &row(&kv.values, pos, kv_dim)[kv_offset..kv_offset + hd];
             for (out, &p) in weighted.chunks_exact_mut(hd).zip(by_head) {
