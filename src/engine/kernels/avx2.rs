@@ -58,10 +58,10 @@ impl ByteDot for Vnni {
     }
 }
 
-/// Sum of the eight lanes.
+/// Sum of the eight lanes (also used by [`super::half_rows`]).
 #[inline(always)]
-unsafe fn horizontal_sum(v: __m256) -> f32 {
-    // SAFETY: AVX is implied by every kernel's features.
+pub(super) unsafe fn horizontal_sum(v: __m256) -> f32 {
+    // SAFETY: AVX is implied by every caller's features.
     unsafe {
         let pairs = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         let quads = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));

@@ -48,6 +48,8 @@ mod x86 {
 
     use half::f16;
 
+    use super::super::avx2::horizontal_sum;
+
     /// Eight f16 from `v[at..at + 8]` as f32.
     #[inline(always)]
     unsafe fn load8(v: &[f16], at: usize) -> __m256 {
@@ -55,17 +57,6 @@ mod x86 {
         // SAFETY: `eight` is 8 f16 = 16 bytes (bounds-checked slice);
         // unaligned load; F16C is enabled by the callers.
         unsafe { _mm256_cvtph_ps(_mm_loadu_si128(eight.as_ptr().cast())) }
-    }
-
-    /// Sum of the eight lanes.
-    #[inline(always)]
-    unsafe fn horizontal_sum(v: __m256) -> f32 {
-        // SAFETY: AVX is enabled by the callers.
-        unsafe {
-            let pairs = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-            let quads = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
-            _mm_cvtss_f32(_mm_add_ss(quads, _mm_movehdup_ps(quads)))
-        }
     }
 
     /// Eight f32 from `q[at..at + 8]`.
